@@ -1,0 +1,52 @@
+// The fast LSTM layer: forward over all T steps and backpropagation through
+// time, on BLAS products. lstm_ref.h holds the plain scalar twin the tests use.
+//
+// Legend: T time steps, B batch, E input width, H hidden units, G = 4H gates,
+// gate order i, f, g, o (as PyTorch). All buffers are time-major and row-major.
+// One-hot input (layer 0) is never materialised: its input projection is a
+// gather of columns of W_ih, done on a transposed copy so the gather reads rows.
+#pragma once
+
+#include <cstdint>
+
+namespace charnn {
+
+struct LstmWeights {
+  const float* w_ih;  // (G, E)
+  const float* w_hh;  // (G, H)
+  const float* b_ih;  // (G)
+  const float* b_hh;  // (G)
+  int E;
+  int H;
+};
+
+struct LstmGrads {
+  float* dw_ih;  // (G, E)
+  float* dw_hh;  // (G, H)
+  float* db_ih;  // (G)
+  float* db_hh;  // (G)
+};
+
+// What the forward pass keeps for the backward pass.
+struct LstmCache {
+  float* gates;      // (T, B, G) i, f, g, o after their nonlinearities
+  float* cells;      // (T+1, B, H) slot 0 is the zero initial state, slot t+1 is c_t
+  float* hiddens;    // (T+1, B, H) slot 0 is the zero initial state, slot t+1 is h_t
+  float* cell_tanh;  // (T, B, H) tanh(c_t)
+};
+
+// Input is either dense (input != nullptr, (T, B, E)) or token indices
+// (tokens != nullptr, (T, B)), the one-hot case. For tokens, w_ih_t is scratch
+// of (E, G) that receives W_ih transposed.
+void lstm_forward(LstmCache cache, const float* input, const int32_t* tokens, float* w_ih_t, LstmWeights w, int T,
+                  int B);
+
+// Backpropagation through time. dhiddens (T, B, H) holds dLoss/dh_t from above
+// and is used as scratch (recurrent gradients are added into it). dgates
+// (T, B, G) and dcell (B, H) are scratch. Weight gradients accumulate (+=).
+// dinput (T, B, E), when not null, is overwritten with dLoss/dinput (dense input
+// only). For token input, dw_ih_t is scratch of (E, G).
+void lstm_backward(float* dinput, LstmGrads grads, float* dhiddens, float* dgates, float* dcell, float* dw_ih_t,
+                   const LstmCache& cache, const float* input, const int32_t* tokens, LstmWeights w, int T, int B);
+
+}  // namespace charnn

@@ -1,0 +1,72 @@
+// A stacked-LSTM language model: its configuration, parameter layout and flat
+// parameter buffer, plus the training workspace and the forward/backward pass
+// over a (T, B) batch of token indices. Inference one step at a time lives in
+// inference.h; the scalar twin of this pass lives in model_ref.h.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "charnn/nn/model_config.h"
+#include "charnn/nn/parameters.h"
+
+namespace charnn {
+
+class Rng;
+
+struct Model {
+  explicit Model(const ModelConfig& model_config) : config(model_config), layout(model_config) {
+    params.assign(layout.total(), 0.0f);
+  }
+  ModelConfig config;
+  ParameterLayout layout;
+  std::vector<float> params;  // the flat buffer every tensor is a view of
+};
+
+// Every buffer a training step needs, allocated once for at most (T, B); any
+// smaller T' and B' use a prefix of each buffer.
+class TrainingWorkspace {
+ public:
+  TrainingWorkspace(const ModelConfig& config, int max_T, int max_B);
+
+  int max_T() const { return max_T_; }
+  int max_B() const { return max_B_; }
+  // Dropout multipliers (0 or 1/(1-p)) for layer k's output, (T, B, H).
+  float* dropout_mask(int k) { return masks_[static_cast<size_t>(k)].data(); }
+
+  // Public for the forward/backward pass in model.cpp; shapes as named.
+  struct Layer {
+    std::vector<float> gates, cells, hiddens, cell_tanh;  // see LstmCache
+    std::vector<float> output;                            // (T, B, H) after dropout
+  };
+  std::vector<Layer> layers;
+  std::vector<std::vector<float>> masks_;
+  std::vector<float> probs;     // (T, B, V)
+  std::vector<float> dhiddens;  // (T, B, H)
+  std::vector<float> dbelow;    // (T, B, H)
+  std::vector<float> dgates;    // (T, B, G)
+  std::vector<float> dcell;     // (B, H)
+  std::vector<float> w_ih_t;    // (V, G) transposed layer-0 input weights
+  std::vector<int32_t> targets; // (T, B) copy kept for the backward pass
+
+ private:
+  int max_T_;
+  int max_B_;
+};
+
+// Draws fresh dropout masks for a (T, B) batch from rng.
+void fill_dropout_masks(TrainingWorkspace& ws, const ModelConfig& config, Rng& rng, int T, int B);
+
+// Forward pass over (T, B) inputs and targets (time-major). Returns the summed
+// cross-entropy in nats over the T x B predictions. With train = true the
+// workspace's dropout masks are applied; with false dropout is off (eval).
+double model_forward(TrainingWorkspace& ws, const Model& model, const int32_t* inputs, const int32_t* targets, int T,
+                     int B, bool train);
+
+// Backward pass for the last model_forward(train = true) on the same batch;
+// accumulates dLoss/dparams into grads (flat, the model's layout), where Loss is
+// the summed cross-entropy times `scale`.
+void model_backward(float* grads, TrainingWorkspace& ws, const Model& model, const int32_t* inputs, int T, int B,
+                    float scale);
+
+}  // namespace charnn

@@ -1,0 +1,54 @@
+// How a run trains (TrainConfig) and how far it has come (TrainProgress).
+// Both travel in the checkpoint as JSON, so a run can be inspected and resumed.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "charnn/train/optimizer.h"
+
+namespace charnn {
+
+struct TrainConfig {
+  std::string preset;     // empty when trained from --text
+  std::string text_path;  // the corpus, as given
+  std::string text_sha256;
+  int seq_length = 25;    // T
+  int batch_size = 32;    // B
+  int epochs = 100;
+  OptimizerConfig optimizer;
+  double clip_norm = 5.0;
+  uint64_t seed = 1;
+  double validation_fraction = 0.05;
+
+  // Throws Error with an actionable message when a field is out of range.
+  void validate() const;
+};
+
+struct EpochRecord {
+  int64_t epoch = 0;  // 1-based
+  double train_loss = 0.0;
+  double validation_loss = 0.0;  // NaN without a validation set
+  double chars_per_second = 0.0;
+  double seconds = 0.0;
+};
+
+struct TrainProgress {
+  int64_t epochs_done = 0;      // whole epochs completed
+  int64_t step = 0;             // optimizer steps taken
+  int64_t batch_in_epoch = 0;   // batches of the current epoch already taken
+  double best_validation_loss = std::numeric_limits<double>::infinity();
+  int64_t best_epoch = 0;       // 0 = none yet
+  std::vector<EpochRecord> history;
+};
+
+nlohmann::json train_config_to_json(const TrainConfig& config);
+TrainConfig train_config_from_json(const nlohmann::json& json);
+nlohmann::json train_progress_to_json(const TrainProgress& progress);
+TrainProgress train_progress_from_json(const nlohmann::json& json);
+
+}  // namespace charnn

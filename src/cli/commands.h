@@ -1,0 +1,36 @@
+// The subcommands of the charnn program. Each file binds an options struct to
+// CLI11 and calls the library; the work happens in the library.
+#pragma once
+
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "charnn/error.h"
+
+namespace charnn::cli {
+
+// An impossible option value: main exits 2 for it, as for a parse error.
+class UsageError : public Error {
+ public:
+  using Error::Error;
+};
+
+void add_train_command(CLI::App& app);
+void add_sample_command(CLI::App& app);
+void add_eval_command(CLI::App& app);
+void add_info_command(CLI::App& app);
+
+// Runs a validation function, turning its Error into a UsageError.
+template <class F>
+void as_usage_error(F&& check) {
+  try {
+    check();
+  } catch (const UsageError&) {
+    throw;
+  } catch (const Error& e) {
+    throw UsageError(e.what());
+  }
+}
+
+}  // namespace charnn::cli
