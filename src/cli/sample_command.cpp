@@ -1,6 +1,7 @@
 // `charnn sample`: load a checkpoint, then print a stream of text or N items.
 #include <cstdio>
 #include <memory>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -16,7 +17,7 @@ namespace {
 struct SampleOptions {
   std::string model;
   int64_t chars = 500;
-  int items = 0;
+  std::optional<int> items;  // unset: stream -n characters instead
   int max_length = 200;
   std::string prime;
   SamplingOptions sampling;
@@ -26,7 +27,7 @@ void run_sample(const SampleOptions& o) {
   as_usage_error([&] {
     o.sampling.validate();
     if (o.chars < 0) throw UsageError("-n must be >= 0");
-    if (o.items < 0) throw UsageError("--items must be >= 0");
+    if (o.items && *o.items < 0) throw UsageError("--items must be >= 0");
     if (o.max_length < 1) throw UsageError("--max-len must be at least 1");
   });
   const std::u32string prime = utf8_decode(o.prime, "--prime");
@@ -35,8 +36,8 @@ void run_sample(const SampleOptions& o) {
   const Vocabulary& vocabulary = checkpoint.meta.vocabulary;
   vocabulary.encode(prime, "--prime");  // fail before printing anything
   Sampler sampler(o.sampling, vocabulary.size());
-  if (o.items > 0) {
-    for (const std::u32string& item : generate_items(model, vocabulary, sampler, prime, o.items, o.max_length)) {
+  if (o.items) {
+    for (const std::u32string& item : generate_items(model, vocabulary, sampler, prime, *o.items, o.max_length)) {
       fmt::print("{}\n", utf8_encode(item));
     }
     return;

@@ -25,11 +25,10 @@ constexpr const char* kChecksumPrefix = "sha256:";
 const std::string kZeroDigest(64, '0');
 
 // Where the checksum's hex digits sit in the file, or npos.
-size_t checksum_position(const std::string& bytes, std::string_view header, const std::string& digest) {
+size_t checksum_position(std::string_view header, const std::string& digest) {
   const std::string needle = fmt::format("\"checksum\":\"{}{}\"", kChecksumPrefix, digest);
   const size_t at = header.find(needle);
   if (at == std::string_view::npos || header.find(needle, at + 1) != std::string_view::npos) return std::string::npos;
-  (void)bytes;
   return 8 + at + needle.size() - 1 - digest.size();
 }
 
@@ -73,12 +72,17 @@ std::string serialize_checkpoint(const CheckpointMeta& meta, std::span<const flo
       {"checksum", std::string(kChecksumPrefix) + kZeroDigest},
   };
   std::string bytes = safetensors_serialize(tensors, metadata);
+  seal_checkpoint_checksum(bytes, kZeroDigest);
+  return bytes;
+}
+
+void seal_checkpoint_checksum(std::string& bytes, const std::string& old_digest) {
   uint64_t header_length = 0;
   std::memcpy(&header_length, bytes.data(), 8);
-  const size_t at = checksum_position(bytes, std::string_view(bytes).substr(8, header_length), kZeroDigest);
-  const std::string digest = sha256_hex(bytes);
-  bytes.replace(at, digest.size(), digest);
-  return bytes;
+  const size_t at = checksum_position(std::string_view(bytes).substr(8, header_length), old_digest);
+  if (at == std::string::npos) throw Error("checkpoint bytes have no checksum field to seal");
+  bytes.replace(at, 64, kZeroDigest);
+  bytes.replace(at, 64, sha256_hex(bytes));
 }
 
 void save_checkpoint(const std::string& path, const CheckpointMeta& meta, std::span<const float> params,
@@ -111,7 +115,7 @@ Checkpoint parse_checkpoint(std::string bytes, const std::string& source) {
     throw Error(fmt::format("{}: checkpoint has no checksum", source));
   }
   const std::string digest = stored->second.substr(std::string(kChecksumPrefix).size());
-  const size_t at = checksum_position(file.bytes(), file.header(), digest);
+  const size_t at = checksum_position(file.header(), digest);
   if (digest.size() != 64 || at == std::string::npos) throw Error(fmt::format("{}: checkpoint checksum is malformed", source));
   std::string zeroed = file.bytes();
   zeroed.replace(at, 64, kZeroDigest);

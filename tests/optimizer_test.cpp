@@ -1,0 +1,65 @@
+// RMSprop and Adam steps against the update rules worked in double by hand,
+// and global-norm clipping.
+#include <cmath>
+
+#include <gtest/gtest.h>
+
+#include "charnn/train/optimizer.h"
+
+namespace charnn {
+namespace {
+
+TEST(Optimizer, RmspropFollowsKerasRule) {
+  OptimizerConfig config;  // lr 1e-3, rho 0.9, eps 1e-7
+  Optimizer opt(config, 2);
+  std::vector<float> p = {1.0f, -2.0f};
+  const std::vector<float> g = {0.5f, -0.1f};
+  double v0 = 0, v1 = 0, p0 = 1, p1 = -2;
+  for (int step = 0; step < 3; ++step) {
+    opt.step(p.data(), g.data());
+    v0 = 0.9 * v0 + 0.1 * 0.25;
+    v1 = 0.9 * v1 + 0.1 * 0.01;
+    p0 -= 1e-3 * 0.5 / (std::sqrt(v0) + 1e-7);
+    p1 -= 1e-3 * -0.1 / (std::sqrt(v1) + 1e-7);
+  }
+  EXPECT_NEAR(p[0], p0, 1e-6);
+  EXPECT_NEAR(p[1], p1, 1e-6);
+  EXPECT_EQ(opt.steps(), 3);
+}
+
+TEST(Optimizer, AdamFollowsBiasCorrectedRule) {
+  OptimizerConfig config;
+  config.kind = OptimizerKind::adam;
+  config.learning_rate = 0.01f;
+  Optimizer opt(config, 1);
+  std::vector<float> p = {0.3f};
+  double m = 0, v = 0, expected = 0.3;
+  const float grads[] = {0.2f, -0.4f, 0.1f};
+  for (int t = 1; t <= 3; ++t) {
+    const float g = grads[t - 1];
+    opt.step(p.data(), &g);
+    m = 0.9 * m + 0.1 * g;
+    v = 0.999 * v + 0.001 * g * g;
+    const double lr_t = 0.01 * std::sqrt(1 - std::pow(0.999, t)) / (1 - std::pow(0.9, t));
+    expected -= lr_t * m / (std::sqrt(v) + 1e-7);
+  }
+  EXPECT_NEAR(p[0], expected, 1e-6);
+}
+
+TEST(Optimizer, ClipScalesToTheMaximumNormOnlyWhenAbove) {
+  std::vector<float> g = {3.0f, 4.0f};
+  EXPECT_DOUBLE_EQ(clip_global_norm(g.data(), 2, 10.0), 5.0);
+  EXPECT_EQ(g, std::vector<float>({3.0f, 4.0f}));
+  EXPECT_DOUBLE_EQ(clip_global_norm(g.data(), 2, 1.0), 5.0);
+  EXPECT_NEAR(g[0], 0.6f, 1e-7);
+  EXPECT_NEAR(g[1], 0.8f, 1e-7);
+}
+
+TEST(Optimizer, ClipLeavesNonFiniteGradientsForTheCallerToSkip) {
+  std::vector<float> g = {NAN, 1.0f};
+  EXPECT_TRUE(std::isnan(clip_global_norm(g.data(), 2, 1.0)));
+  EXPECT_EQ(g[1], 1.0f);
+}
+
+}  // namespace
+}  // namespace charnn

@@ -1,0 +1,95 @@
+// Sampling statistics: greedy limits, top-k and top-p truncation, empirical
+// frequencies against the distribution, and seeded reproducibility.
+#include <cmath>
+
+#include <gtest/gtest.h>
+
+#include "charnn/error.h"
+#include "charnn/sample/sampler.h"
+
+namespace charnn {
+namespace {
+
+// logits = log p for p = {0.1, 0.2, 0.3, 0.4}
+const std::vector<float> kLogits = {std::log(0.1f), std::log(0.2f), std::log(0.3f), std::log(0.4f)};
+
+std::vector<double> frequencies(Sampler& sampler, int draws) {
+  std::vector<double> counts(4, 0.0);
+  for (int i = 0; i < draws; ++i) counts[static_cast<size_t>(sampler.sample(kLogits.data()))] += 1.0;
+  for (double& c : counts) c /= draws;
+  return counts;
+}
+
+TEST(Sampler, TemperatureZeroAndTopKOneAreArgmax) {
+  for (SamplingOptions o : {SamplingOptions{0.0f, 0, 1.0f, 1}, SamplingOptions{1.0f, 1, 1.0f, 1}}) {
+    Sampler sampler(o, 4);
+    for (int i = 0; i < 100; ++i) ASSERT_EQ(sampler.sample(kLogits.data()), 3);
+  }
+}
+
+TEST(Sampler, FrequenciesMatchTheDistribution) {
+  Sampler sampler({1.0f, 0, 1.0f, 42}, 4);
+  const int n = 200000;
+  const auto f = frequencies(sampler, n);
+  const double p[] = {0.1, 0.2, 0.3, 0.4};
+  for (int v = 0; v < 4; ++v) {
+    // Five standard deviations of a binomial proportion: a false alarm is ~1e-6.
+    const double tolerance = 5 * std::sqrt(p[v] * (1 - p[v]) / n);
+    EXPECT_NEAR(f[static_cast<size_t>(v)], p[v], tolerance) << "symbol " << v;
+  }
+}
+
+TEST(Sampler, TemperatureSharpensTheDistribution) {
+  Sampler sampler({0.5f, 0, 1.0f, 3}, 4);
+  const int n = 100000;
+  const auto f = frequencies(sampler, n);
+  // p^(1/T) renormalised: squares of 1..4 over 30.
+  for (int v = 0; v < 4; ++v) {
+    const double expected = (v + 1) * (v + 1) / 30.0;
+    EXPECT_NEAR(f[static_cast<size_t>(v)], expected, 5 * std::sqrt(expected * (1 - expected) / n)) << v;
+  }
+}
+
+TEST(Sampler, TopKKeepsOnlyTheKMostLikely) {
+  Sampler sampler({1.0f, 2, 1.0f, 5}, 4);
+  const int n = 100000;
+  const auto f = frequencies(sampler, n);
+  EXPECT_EQ(f[0], 0.0);
+  EXPECT_EQ(f[1], 0.0);
+  EXPECT_NEAR(f[3], 4.0 / 7.0, 5 * std::sqrt(0.25 / n));
+}
+
+TEST(Sampler, TopPKeepsTheSmallestSetReachingP) {
+  // 0.4 + 0.3 = 0.7 >= 0.65: exactly the two most likely survive.
+  Sampler sampler({1.0f, 0, 0.65f, 9}, 4);
+  sampler.sample(kLogits.data());
+  const auto& kept = sampler.last_distribution();
+  EXPECT_EQ(kept[0], 0.0f);
+  EXPECT_EQ(kept[1], 0.0f);
+  EXPECT_NEAR(kept[2], 3.0 / 7.0, 1e-6);
+  EXPECT_NEAR(kept[3], 4.0 / 7.0, 1e-6);
+  Sampler just_top({1.0f, 0, 0.4f, 9}, 4);
+  for (int i = 0; i < 50; ++i) ASSERT_EQ(just_top.sample(kLogits.data()), 3);
+}
+
+TEST(Sampler, SameSeedSameDraws) {
+  Sampler a({0.9f, 0, 0.95f, 77}, 4), b({0.9f, 0, 0.95f, 77}, 4), c({0.9f, 0, 0.95f, 78}, 4);
+  std::vector<int> da, db, dc;
+  for (int i = 0; i < 200; ++i) {
+    da.push_back(a.sample(kLogits.data()));
+    db.push_back(b.sample(kLogits.data()));
+    dc.push_back(c.sample(kLogits.data()));
+  }
+  EXPECT_EQ(da, db);
+  EXPECT_NE(da, dc);
+}
+
+TEST(Sampler, RejectsImpossibleOptions) {
+  EXPECT_THROW(SamplingOptions({-0.1f, 0, 1.0f, 1}).validate(), Error);
+  EXPECT_THROW(SamplingOptions({1.0f, -1, 1.0f, 1}).validate(), Error);
+  EXPECT_THROW(SamplingOptions({1.0f, 0, 0.0f, 1}).validate(), Error);
+  EXPECT_THROW(SamplingOptions({1.0f, 0, 1.5f, 1}).validate(), Error);
+}
+
+}  // namespace
+}  // namespace charnn
