@@ -6,6 +6,7 @@ packages=(
   build-essential cmake ninja-build pkg-config
   libopenblas-dev nlohmann-json3-dev libcli11-dev libfmt-dev libssl-dev
   libgtest-dev libbenchmark-dev
+  clang libclang-rt-dev
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -46,7 +46,7 @@ TinyRun train_tiny(const std::string& out, uint64_t seed, int epochs) {
   train.validation_fraction = 0.1;
   ModelConfig model = testing::tiny_config(vocabulary.size(), 1, 48, 0.1f);
   Trainer trainer(train, model, vocabulary, vocabulary.encode(kCorpus, "corpus"), out);
-  trainer.run(nullptr);
+  trainer.run();
   return {trainer.progress().history, trainer.model().params};
 }
 

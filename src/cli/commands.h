@@ -16,10 +16,22 @@ class UsageError : public Error {
   using Error::Error;
 };
 
+// Training stopped by SIGINT/SIGTERM after writing a checkpoint: main prints
+// the message and exits with the conventional 128 + signal number.
+class StoppedBySignal : public Error {
+ public:
+  StoppedBySignal(const std::string& message, int exit_code) : Error(message), exit_code_(exit_code) {}
+  int exit_code() const { return exit_code_; }
+
+ private:
+  int exit_code_;
+};
+
 void add_train_command(CLI::App& app);
 void add_sample_command(CLI::App& app);
 void add_eval_command(CLI::App& app);
 void add_info_command(CLI::App& app);
+void add_bench_command(CLI::App& app);
 
 // Runs a validation function, turning its Error into a UsageError.
 template <class F>

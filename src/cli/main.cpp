@@ -13,7 +13,8 @@ int main(int argc, char** argv) {
                "  charnn train --preset municipios --out runs/municipios\n"
                "  charnn sample --model runs/municipios --items 20 --temperature 0.8\n"
                "  charnn eval --model runs/municipios/best.safetensors --text names.txt\n"
-               "  charnn info --model runs/municipios/best.safetensors",
+               "  charnn info --model runs/municipios/best.safetensors\n"
+               "  charnn bench --config B --json",
                "charnn"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "charnn 0.1.0");
@@ -21,6 +22,7 @@ int main(int argc, char** argv) {
   charnn::cli::add_sample_command(app);
   charnn::cli::add_eval_command(app);
   charnn::cli::add_info_command(app);
+  charnn::cli::add_bench_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -32,6 +34,9 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     fmt::print(stderr, "charnn: usage error: {}\n", e.what());
     return 2;
+  } catch (const charnn::cli::StoppedBySignal& e) {
+    fmt::print(stderr, "charnn: {}\n", e.what());
+    return e.exit_code();
   } catch (const charnn::cli::UsageError& e) {
     fmt::print(stderr, "charnn: usage error: {}\n", e.what());
     return 2;

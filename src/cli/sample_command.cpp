@@ -43,15 +43,18 @@ void run_sample(const SampleOptions& o) {
     return;
   }
   std::string out = utf8_encode(prime);
+  bool ends_with_newline = !prime.empty() && prime.back() == U'\n';
   generate_text(model, vocabulary, sampler, prime, o.chars, [&](char32_t c) {
     utf8_append(out, c);
+    ends_with_newline = c == U'\n';
     if (c == U'\n' || out.size() >= 256) {
       std::fwrite(out.data(), 1, out.size(), stdout);
       std::fflush(stdout);
       out.clear();
     }
   });
-  out.push_back('\n');
+  // End on a newline without doubling one the model drew itself.
+  if (!ends_with_newline || !out.empty()) out.push_back('\n');
   std::fwrite(out.data(), 1, out.size(), stdout);
 }
 

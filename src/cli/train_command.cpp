@@ -1,31 +1,40 @@
-// `charnn train`: options -> TrainConfig + ModelConfig -> Trainer, one line per epoch.
+// `charnn train`: options -> TrainConfig + ModelConfig -> Trainer, one line per
+// epoch; or --resume DIR: the newest good checkpoint -> Trainer.
 #include <cmath>
+#include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <sstream>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include "charnn/io/run_directory.h"
 #include "charnn/io/sha256.h"
 #include "charnn/nn/blas.h"
 #include "charnn/text/utf8.h"
 #include "charnn/train/presets.h"
 #include "charnn/train/trainer.h"
 #include "cli/commands.h"
+#include "cli/stop_signals.h"
 
 namespace charnn::cli {
 
 namespace {
 
 struct TrainOptions {
-  std::string preset, text, data_dir, out;
+  std::string preset, text, data_dir, out, resume;
   std::optional<int> layers, hidden, seq, batch, epochs, threads;
   std::optional<std::vector<float>> dropout;
   std::optional<std::string> optimizer;
   std::optional<float> lr;
   std::optional<double> clip, val_fraction;
   std::optional<uint64_t> seed;
+  int64_t checkpoint_every = 0;
+  int keep = 3;
 };
 
 void print_epoch(const EpochReport& r) {
@@ -37,48 +46,95 @@ void print_epoch(const EpochReport& r) {
   fmt::print("epoch {:>{}}/{}  train {:.4f}  {}  {:>8.0f} chars/s{}{}\n", e.epoch,
              fmt::formatted_size("{}", r.epochs), r.epochs, e.train_loss, validation, e.chars_per_second,
              r.improved ? "  best" : "", r.overfitting ? "  (val up, train down: overfitting?)" : "");
-  if (!r.checkpoint_warning.empty()) fmt::print(stderr, "charnn: warning: checkpoint not written: {}\n", r.checkpoint_warning);
   std::fflush(stdout);
 }
 
-void run_train(const TrainOptions& o) {
+void print_notice(const std::string& line) {
+  std::fflush(stdout);
+  fmt::print(stderr, "charnn: {}\n", line);
+}
+
+// Steps whose loss is poisoned once, from $CHARNN_FAULT_NONFINITE_STEPS
+// ("5,6,7"): failure injection for the divergence-guard tests.
+std::set<int64_t> injected_faults() {
+  std::set<int64_t> steps;
+  const char* env = std::getenv("CHARNN_FAULT_NONFINITE_STEPS");
+  if (env == nullptr) return steps;
+  std::stringstream list(env);
+  for (std::string item; std::getline(list, item, ',');) {
+    if (!item.empty()) steps.insert(std::stoll(item));
+  }
+  return steps;
+}
+
+TrainerOptions trainer_options(const TrainOptions& o) {
+  TrainerOptions options;
+  options.checkpoint_every = o.checkpoint_every;
+  options.keep = o.keep;
+  options.stop = &install_stop_signals();
+  options.on_epoch = print_epoch;
+  options.on_notice = print_notice;
+  options.inject_non_finite_steps = injected_faults();
+  return options;
+}
+
+void configure_new_run(const TrainOptions& o, TrainConfig& train, ModelConfig& model) {
+  if (!o.preset.empty()) {
+    const Preset& p = find_preset(o.preset);
+    train.preset = p.name;
+    train.seq_length = p.seq_length;
+    train.batch_size = p.batch_size;
+    train.epochs = p.epochs;
+    train.optimizer.kind = p.optimizer;
+    model.layers = p.layers;
+    model.hidden = p.hidden;
+    model.dropout = p.dropout;
+  } else {
+    model.hidden = 128;
+    model.layers = 2;
+    model.dropout = {0.2f, 0.2f};
+    train.epochs = 20;
+  }
+  if (o.layers) {
+    model.layers = *o.layers;
+    // A default list describes the default depth; keep its leading entries.
+    if (model.layers >= 1 && model.dropout.size() > static_cast<size_t>(model.layers)) {
+      model.dropout.resize(static_cast<size_t>(model.layers));
+    }
+  }
+  if (o.hidden) model.hidden = *o.hidden;
+  if (o.dropout) model.dropout = *o.dropout;
+  model.dropout = expand_dropout(model.dropout, model.layers);
+  if (o.seq) train.seq_length = *o.seq;
+  if (o.batch) train.batch_size = *o.batch;
+  if (o.epochs) train.epochs = *o.epochs;
+  if (o.optimizer) train.optimizer.kind = optimizer_from_name(*o.optimizer);
+  if (o.lr) train.optimizer.learning_rate = *o.lr;
+  if (o.clip) train.clip_norm = *o.clip;
+  if (o.seed) train.seed = *o.seed;
+  if (o.val_fraction) train.validation_fraction = *o.val_fraction;
+  train.validate();
+}
+
+void finish(const Trainer& trainer, RunOutcome outcome, const std::string& out) {
+  const TrainProgress& progress = trainer.progress();
+  if (outcome == RunOutcome::stopped) {
+    std::fflush(stdout);
+    const int signal = install_stop_signals().load() == SIGTERM ? SIGTERM : SIGINT;
+    throw StoppedBySignal(fmt::format("stopped at epoch {}, step {}; checkpoint saved in {}; continue with: charnn "
+                                      "train --resume {}",
+                                      progress.epochs_done + 1, progress.step, out, out),
+                          128 + signal);
+  }
+  fmt::print("done: best validation loss {:.4f} ({:.3f} bits/char) at epoch {}; checkpoints in {}\n",
+             progress.best_validation_loss, progress.best_validation_loss / std::log(2.0), progress.best_epoch, out);
+}
+
+void run_new(const TrainOptions& o) {
   TrainConfig train;
   ModelConfig model;
-  std::string text_path;
-  as_usage_error([&] {
-    if (!o.preset.empty()) {
-      const Preset& p = find_preset(o.preset);
-      train.preset = p.name;
-      train.seq_length = p.seq_length;
-      train.batch_size = p.batch_size;
-      train.epochs = p.epochs;
-      train.optimizer.kind = p.optimizer;
-      model.layers = p.layers;
-      model.hidden = p.hidden;
-      model.dropout = p.dropout;
-    } else {
-      model.hidden = 128;
-      model.layers = 2;
-      model.dropout = {0.2f, 0.2f};
-      train.epochs = 20;
-    }
-    if (o.layers) model.layers = *o.layers;
-    if (o.hidden) model.hidden = *o.hidden;
-    if (o.dropout) model.dropout = *o.dropout;
-    model.dropout = expand_dropout(model.dropout, model.layers);
-    if (o.seq) train.seq_length = *o.seq;
-    if (o.batch) train.batch_size = *o.batch;
-    if (o.epochs) train.epochs = *o.epochs;
-    if (o.optimizer) train.optimizer.kind = optimizer_from_name(*o.optimizer);
-    if (o.lr) train.optimizer.learning_rate = *o.lr;
-    if (o.clip) train.clip_norm = *o.clip;
-    if (o.seed) train.seed = *o.seed;
-    if (o.val_fraction) train.validation_fraction = *o.val_fraction;
-    if (o.threads && *o.threads < 1) throw UsageError("--threads must be at least 1");
-    train.validate();
-  });
-  if (o.threads) blas_set_threads(*o.threads);
-  text_path = o.preset.empty() ? o.text : locate_preset_corpus(find_preset(o.preset), o.data_dir);
+  as_usage_error([&] { configure_new_run(o, train, model); });
+  const std::string text_path = o.preset.empty() ? o.text : locate_preset_corpus(find_preset(o.preset), o.data_dir);
   const std::string bytes = read_file_bytes(text_path);
   const std::u32string text = utf8_decode(bytes, text_path);
   if (text.empty()) throw Error(fmt::format("{}: the text is empty", text_path));
@@ -91,50 +147,120 @@ void run_train(const TrainOptions& o) {
 
   std::string out = o.out;
   if (out.empty()) out = "runs/" + (o.preset.empty() ? std::filesystem::path(o.text).stem().string() : o.preset);
-  Trainer trainer(train, model, std::move(vocabulary), std::move(tokens), out);
-  const size_t parameters = trainer.model().layout.parameter_count();
+  Trainer trainer(train, model, std::move(vocabulary), std::move(tokens), out, trainer_options(o));
   fmt::print("{}: {} characters, {} distinct; {} windows of {} ({} train, {} validation)\n", text_path, text.size(),
              model.vocab_size, trainer.split().train.size() + trainer.split().validation.size(), train.seq_length,
              trainer.split().train.size(), trainer.split().validation.size());
   fmt::print("model: {} x LSTM {} (dropout {}), {} parameters; {} lr {}, batch {}, {} epochs, seed {} -> {}\n",
-             model.layers, model.hidden, fmt::join(model.dropout, ","), parameters,
+             model.layers, model.hidden, fmt::join(model.dropout, ","), trainer.model().layout.parameter_count(),
              optimizer_name(train.optimizer.kind), train.optimizer.learning_rate, train.batch_size, train.epochs,
              train.seed, out);
   std::fflush(stdout);
-  trainer.run(print_epoch);
-  const TrainProgress& progress = trainer.progress();
-  fmt::print("done: best validation loss {:.4f} ({:.3f} bits/char) at epoch {}; checkpoints in {}\n",
-             progress.best_validation_loss, progress.best_validation_loss / std::log(2.0), progress.best_epoch, out);
+  finish(trainer, trainer.run(), out);
+}
+
+// The newest checkpoint in DIR that loads and verifies; says which ones it skipped.
+Checkpoint newest_good_checkpoint(const std::string& dir) {
+  const std::vector<std::string> candidates = RunDirectory(dir).resume_candidates();
+  if (candidates.empty()) throw Error(fmt::format("{}: no checkpoint to resume from", dir));
+  std::vector<std::string> problems;
+  for (const std::string& path : candidates) {
+    try {
+      Checkpoint checkpoint = load_checkpoint(path);
+      for (const std::string& p : problems) print_notice("warning: skipped " + p);
+      if (!problems.empty()) print_notice("resuming from the newest good checkpoint, " + path);
+      return checkpoint;
+    } catch (const Error& e) {
+      problems.push_back(e.what());
+    }
+  }
+  throw Error(fmt::format("{}: no usable checkpoint ({})", dir, fmt::join(problems, "; ")));
+}
+
+void run_resume(const TrainOptions& o) {
+  as_usage_error([&] {
+    const std::vector<std::pair<bool, const char*>> fixed = {
+        {!o.preset.empty(), "--preset"},      {o.layers.has_value(), "--layers"}, {o.hidden.has_value(), "--hidden"},
+        {o.seq.has_value(), "--seq"},         {o.batch.has_value(), "--batch"},   {o.dropout.has_value(), "--dropout"},
+        {o.optimizer.has_value(), "--optimizer"}, {o.lr.has_value(), "--lr"},     {o.clip.has_value(), "--clip"},
+        {o.seed.has_value(), "--seed"},       {o.val_fraction.has_value(), "--val-fraction"}, {!o.out.empty(), "--out"}};
+    for (const auto& [given, flag] : fixed) {
+      if (given) throw UsageError(fmt::format("{} cannot change when resuming: the run keeps its own settings", flag));
+    }
+  });
+  const Checkpoint checkpoint = newest_good_checkpoint(o.resume);
+  const TrainConfig& train = checkpoint.meta.train;
+  std::string text_path = train.text_path;
+  if (!o.text.empty()) {
+    text_path = o.text;
+  } else if (!train.preset.empty() && (!o.data_dir.empty() || !std::filesystem::exists(text_path))) {
+    text_path = locate_preset_corpus(find_preset(train.preset), o.data_dir);
+  }
+  const std::string bytes = read_file_bytes(text_path);
+  if (sha256_hex(bytes) != train.text_sha256) {
+    throw Error(fmt::format("{}: the text differs from the one this run was trained on (SHA-256 mismatch)", text_path));
+  }
+  // The vocabulary comes from the checkpoint, never rebuilt from the text.
+  std::vector<int32_t> tokens = checkpoint.meta.vocabulary.encode(utf8_decode(bytes, text_path), text_path);
+  Trainer trainer(checkpoint, std::move(tokens), o.resume, trainer_options(o));
+  if (o.epochs) {
+    if (*o.epochs < trainer.progress().epochs_done) {
+      throw UsageError(fmt::format("--epochs {} is fewer than the {} this run has done", *o.epochs,
+                                   trainer.progress().epochs_done));
+    }
+    trainer.set_epochs(*o.epochs);
+  }
+  fmt::print("resuming {} at epoch {} (batch {}), step {} of {} epochs\n", o.resume,
+             trainer.progress().epochs_done + 1, trainer.progress().batch_in_epoch, trainer.progress().step,
+             trainer.config().epochs);
+  std::fflush(stdout);
+  finish(trainer, trainer.run(), o.resume);
 }
 
 }  // namespace
 
 void add_train_command(CLI::App& app) {
   auto o = std::make_shared<TrainOptions>();
-  CLI::App* cmd = app.add_subcommand("train", "Train a model on a text file or a named preset.\n\n"
+  CLI::App* cmd = app.add_subcommand("train", "Train a model on a text file or a named preset, or resume a run.\n\n"
                                               "Examples:\n"
                                               "  charnn train --preset municipios\n"
-                                              "  charnn train --text poems.txt --layers 2 --hidden 256 --epochs 30");
+                                              "  charnn train --text poems.txt --layers 2 --hidden 256 --epochs 30\n"
+                                              "  charnn train --resume runs/municipios --epochs 150");
   auto* preset = cmd->add_option("--preset", o->preset, "a named experiment: municipios or grimm");
   auto* text = cmd->add_option("--text", o->text, "the UTF-8 text file to learn from");
   preset->excludes(text);
+  cmd->add_option("--resume", o->resume, "continue the run in this directory from its newest good checkpoint");
   cmd->add_option("--data-dir", o->data_dir, "where preset corpora live (else $CHARNN_DATA, then ../shared/data)");
   cmd->add_option("--out", o->out, "run directory for checkpoints (default runs/<preset or file name>)");
   cmd->add_option("--layers", o->layers, "LSTM layers");
   cmd->add_option("--hidden", o->hidden, "units per LSTM layer");
   cmd->add_option("--seq", o->seq, "sequence length T (characters per window)");
   cmd->add_option("--batch", o->batch, "minibatch size B (windows per step)");
-  cmd->add_option("--epochs", o->epochs, "passes over the training windows");
+  cmd->add_option("--epochs", o->epochs, "passes over the training windows (with --resume: the new total)");
   cmd->add_option("--dropout", o->dropout, "dropout after each layer, in order; missing layers get 0")->delimiter(',');
   cmd->add_option("--optimizer", o->optimizer, "rmsprop or adam");
   cmd->add_option("--lr", o->lr, "learning rate (default 0.001)");
   cmd->add_option("--clip", o->clip, "global gradient-norm clip, 0 = off (default 5)");
   cmd->add_option("--seed", o->seed, "seed for initialisation, split, shuffling and dropout (default 1)");
   cmd->add_option("--val-fraction", o->val_fraction, "share of windows held out for validation (default 0.05)");
+  cmd->add_option("--checkpoint-every", o->checkpoint_every, "also checkpoint every N steps (default: epoch ends only)");
+  cmd->add_option("--keep", o->keep, "numbered checkpoints to keep besides best (default 3)");
   cmd->add_option("--threads", o->threads, "threads for matrix products (default: all cores)");
   cmd->callback([o] {
-    if (o->preset.empty() && o->text.empty()) throw UsageError("train needs --preset NAME or --text FILE");
-    run_train(*o);
+    if (o->resume.empty() && o->preset.empty() && o->text.empty()) {
+      throw UsageError("train needs --preset NAME, --text FILE or --resume DIR");
+    }
+    if (o->checkpoint_every < 0) throw UsageError("--checkpoint-every must be >= 0");
+    if (o->keep < 1) throw UsageError("--keep must be at least 1");
+    if (o->threads) {
+      if (*o->threads < 1) throw UsageError("--threads must be at least 1");
+      blas_set_threads(*o->threads);
+    }
+    if (o->resume.empty()) {
+      run_new(*o);
+    } else {
+      run_resume(*o);
+    }
   });
 }
 

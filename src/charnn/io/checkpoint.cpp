@@ -1,6 +1,7 @@
 // Checkpoint serialisation, verification and loading; see checkpoint.h.
 #include "charnn/io/checkpoint.h"
 
+#include <charconv>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
@@ -99,10 +100,10 @@ Checkpoint parse_checkpoint(std::string bytes, const std::string& source) {
   }
   auto version = metadata.find("format_version");
   int file_version = 0;
-  try {
-    file_version = version == metadata.end() ? 0 : std::stoi(version->second);
-  } catch (const std::exception&) {
-    file_version = 0;
+  if (version != metadata.end()) {
+    const std::string& text = version->second;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), file_version);
+    if (error != std::errc() || end != text.data() + text.size()) file_version = 0;
   }
   if (file_version < 1) throw Error(fmt::format("{}: checkpoint has no valid format version", source));
   if (file_version > kCheckpointVersion) {

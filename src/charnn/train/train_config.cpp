@@ -86,7 +86,12 @@ nlohmann::json train_progress_to_json(const TrainProgress& p) {
           {"batch_in_epoch", p.batch_in_epoch},
           {"best_validation_loss", finite_or_null(p.best_validation_loss)},
           {"best_epoch", p.best_epoch},
-          {"history", history}};
+          {"history", history},
+          {"epoch_nats", p.epoch_nats},
+          {"epoch_predictions", p.epoch_predictions},
+          {"epoch_seconds", p.epoch_seconds},
+          {"skipped_steps", p.skipped_steps},
+          {"rollbacks", p.rollbacks}};
 }
 
 TrainProgress train_progress_from_json(const nlohmann::json& j) {
@@ -97,6 +102,11 @@ TrainProgress train_progress_from_json(const nlohmann::json& j) {
     p.batch_in_epoch = j.at("batch_in_epoch").get<int64_t>();
     p.best_validation_loss = number_or(j.at("best_validation_loss"), std::numeric_limits<double>::infinity());
     p.best_epoch = j.at("best_epoch").get<int64_t>();
+    p.epoch_nats = j.value("epoch_nats", 0.0);
+    p.epoch_predictions = j.value("epoch_predictions", int64_t{0});
+    p.epoch_seconds = j.value("epoch_seconds", 0.0);
+    p.skipped_steps = j.value("skipped_steps", int64_t{0});
+    p.rollbacks = j.value("rollbacks", int64_t{0});
     for (const auto& r : j.at("history")) {
       p.history.push_back({r.at("epoch").get<int64_t>(), number_or(r.at("train_loss"), NAN),
                            number_or(r.at("validation_loss"), NAN), r.at("chars_per_second").get<double>(),

@@ -44,6 +44,13 @@ struct TrainProgress {
   double best_validation_loss = std::numeric_limits<double>::infinity();
   int64_t best_epoch = 0;       // 0 = none yet
   std::vector<EpochRecord> history;
+  // The current epoch so far, so a resumed epoch reports the same loss.
+  double epoch_nats = 0.0;
+  int64_t epoch_predictions = 0;
+  double epoch_seconds = 0.0;
+  // Divergence guard bookkeeping.
+  int64_t skipped_steps = 0;   // steps whose loss or gradient was not finite
+  int64_t rollbacks = 0;       // returns to a checkpoint with a halved learning rate
 };
 
 nlohmann::json train_config_to_json(const TrainConfig& config);

@@ -3,7 +3,6 @@
 
 #include <chrono>
 #include <cmath>
-#include <filesystem>
 
 #include <fmt/format.h>
 
@@ -18,36 +17,43 @@ namespace charnn {
 
 namespace {
 using Clock = std::chrono::steady_clock;
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
+double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 }  // namespace
 
 Trainer::Trainer(const TrainConfig& train, const ModelConfig& model, Vocabulary vocabulary,
-                 std::vector<int32_t> tokens, std::string out_dir)
+                 std::vector<int32_t> tokens, std::string out_dir, TrainerOptions options)
     : config_(train),
       vocabulary_(std::move(vocabulary)),
       tokens_(std::move(tokens)),
-      out_dir_(std::move(out_dir)),
+      run_dir_(std::move(out_dir)),
+      options_(std::move(options)),
       model_(model),
       optimizer_(train.optimizer, model_.layout.total()) {
   initialize_parameters(model_.params.data(), model_.config, model_.layout, config_.seed);
   prepare();
 }
 
-Trainer::Trainer(const Checkpoint& checkpoint, std::vector<int32_t> tokens, std::string out_dir)
+Trainer::Trainer(const Checkpoint& checkpoint, std::vector<int32_t> tokens, std::string out_dir,
+                 TrainerOptions options)
     : config_(checkpoint.meta.train),
       vocabulary_(checkpoint.meta.vocabulary),
       tokens_(std::move(tokens)),
-      out_dir_(std::move(out_dir)),
+      run_dir_(std::move(out_dir)),
+      options_(std::move(options)),
       model_(checkpoint.meta.model),
-      optimizer_(checkpoint.meta.train.optimizer, model_.layout.total()),
-      progress_(checkpoint.meta.progress) {
+      optimizer_(checkpoint.meta.train.optimizer, model_.layout.total()) {
+  restore(checkpoint);
+  prepare();
+}
+
+void Trainer::restore(const Checkpoint& checkpoint) {
   model_.params = checkpoint.params;
+  optimizer_ = Optimizer(checkpoint.meta.train.optimizer, model_.layout.total());
   if (!checkpoint.optimizer_second.empty()) optimizer_.second_moment() = checkpoint.optimizer_second;
   if (!checkpoint.optimizer_first.empty()) optimizer_.first_moment() = checkpoint.optimizer_first;
   optimizer_.set_steps(checkpoint.meta.optimizer_steps);
-  prepare();
+  config_.optimizer.learning_rate = checkpoint.meta.train.optimizer.learning_rate;
+  progress_ = checkpoint.meta.progress;
 }
 
 void Trainer::prepare() {
@@ -65,76 +71,149 @@ void Trainer::prepare() {
   grads_.assign(model_.layout.total(), 0.0f);
   inputs_.assign(static_cast<size_t>(T) * B, 0);
   targets_.assign(static_cast<size_t>(T) * B, 0);
-  make_directories(out_dir_);
+  make_directories(run_dir_.path());
+  run_dir_.remove_stale_temporaries();
 }
 
-double Trainer::train_step(std::span<const int64_t> windows) {
+void Trainer::notice(const std::string& line) const {
+  if (options_.on_notice) options_.on_notice(line);
+}
+
+bool Trainer::train_step(std::span<const int64_t> windows) {
   const int T = config_.seq_length;
   const int B = static_cast<int>(windows.size());
   fill_batch(inputs_.data(), targets_.data(), tokens_, windows, T);
   // Dropout masks come from (seed, step): a resumed run draws the same ones.
   Rng dropout_rng(config_.seed, RngStream::dropout, static_cast<uint64_t>(progress_.step));
   fill_dropout_masks(*workspace_, model_.config, dropout_rng, T, B);
-  const double loss = model_forward(*workspace_, model_, inputs_.data(), targets_.data(), T, B, true);
+  double loss = model_forward(*workspace_, model_, inputs_.data(), targets_.data(), T, B, true);
+  if (options_.inject_non_finite_steps.erase(progress_.step) > 0) loss = NAN;
   std::fill(grads_.begin(), grads_.end(), 0.0f);
   model_backward(grads_.data(), *workspace_, model_, inputs_.data(), T, B, 1.0f / static_cast<float>(T * B));
   const double norm = clip_global_norm(grads_.data(), grads_.size(), config_.clip_norm);
-  if (std::isfinite(loss) && std::isfinite(norm)) optimizer_.step(model_.params.data(), grads_.data());
   ++progress_.step;
-  return loss;
+  if (!std::isfinite(loss) || !std::isfinite(norm)) {
+    ++progress_.skipped_steps;
+    ++consecutive_bad_steps_;
+    notice(fmt::format("step {}: non-finite {}; step skipped", progress_.step, std::isfinite(loss) ? "gradient" : "loss"));
+    return false;
+  }
+  consecutive_bad_steps_ = 0;
+  optimizer_.step(model_.params.data(), grads_.data());
+  progress_.epoch_nats += loss;
+  progress_.epoch_predictions += static_cast<int64_t>(T) * B;
+  return true;
 }
 
-void Trainer::save(const std::string& name, std::string& warning) const {
+void Trainer::save(bool best) {
   const CheckpointMeta meta{model_.config, vocabulary_, config_, progress_, optimizer_.steps()};
-  const std::string path = (std::filesystem::path(out_dir_) / name).string();
   try {
-    save_checkpoint(path, meta, model_.params, optimizer_.first_moment(), optimizer_.second_moment());
+    run_dir_.commit(serialize_checkpoint(meta, model_.params, optimizer_.first_moment(), optimizer_.second_moment()),
+                    progress_.step, best, options_.keep);
   } catch (const Error& e) {
     // Training goes on: the previous checkpoint is intact and the next save retries.
-    warning += (warning.empty() ? "" : "; ") + std::string(e.what());
+    notice(fmt::format("warning: checkpoint not written, training continues: {}", e.what()));
   }
 }
 
-void Trainer::run(const EpochCallback& on_epoch) {
-  const int B = config_.batch_size, T = config_.seq_length;
+void Trainer::roll_back() {
+  ++progress_.rollbacks;
+  const int64_t rollbacks = progress_.rollbacks;
+  if (rollbacks > options_.max_rollbacks) {
+    throw Error(fmt::format("training diverged: {} rollbacks did not help; try a lower --lr or a smaller --clip",
+                            options_.max_rollbacks));
+  }
+  const float halved = config_.optimizer.learning_rate / 2.0f;
+  for (const std::string& candidate : run_dir_.resume_candidates()) {
+    try {
+      restore(load_checkpoint(candidate));
+      progress_.rollbacks = rollbacks;
+      config_.optimizer.learning_rate = halved;
+      optimizer_.set_learning_rate(halved);
+      consecutive_bad_steps_ = 0;
+      notice(fmt::format("diverging: rolled back to {} (step {}), learning rate halved to {}", candidate,
+                         progress_.step, halved));
+      return;
+    } catch (const Error&) {
+      continue;  // an unreadable checkpoint: try the next older one
+    }
+  }
+  throw Error("training diverged before any checkpoint was written; try a lower --lr");
+}
+
+Trainer::EpochsOutcome Trainer::run_epochs() {
+  const int B = config_.batch_size;
   while (progress_.epochs_done < config_.epochs) {
     const int64_t epoch = progress_.epochs_done + 1;
     const std::vector<int64_t> order = epoch_order(split_.train, config_.seed, epoch);
     const auto batches = static_cast<int64_t>((order.size() + static_cast<size_t>(B) - 1) / static_cast<size_t>(B));
-    LossTotals train_totals;
-    const auto start = Clock::now();
+    auto start = Clock::now();
     for (int64_t batch = progress_.batch_in_epoch; batch < batches; ++batch) {
       const size_t first = static_cast<size_t>(batch) * static_cast<size_t>(B);
       const auto windows = std::span<const int64_t>(order).subspan(first, std::min<size_t>(B, order.size() - first));
-      train_totals.nats += train_step(windows);
-      train_totals.predictions += static_cast<int64_t>(T) * static_cast<int64_t>(windows.size());
+      const bool ok = train_step(windows);
       progress_.batch_in_epoch = batch + 1;
+      if (!ok && consecutive_bad_steps_ >= options_.max_bad_steps) return EpochsOutcome::diverged;
+      const bool stop = options_.stop != nullptr && options_.stop->load() != 0;
+      const bool scheduled = options_.checkpoint_every > 0 && progress_.step % options_.checkpoint_every == 0;
+      if ((stop || scheduled) && batch + 1 < batches) {
+        progress_.epoch_seconds += seconds_since(start);
+        start = Clock::now();
+        save(false);
+        if (stop) return EpochsOutcome::stopped;
+      }
     }
-    const double train_seconds = seconds_since(start);
-    const LossTotals validation = evaluate_windows(model_, *workspace_, tokens_, split_.validation, T);
+    progress_.epoch_seconds += seconds_since(start);
+    finish_epoch(epoch);
+    if (options_.stop != nullptr && options_.stop->load() != 0 && progress_.epochs_done < config_.epochs) {
+      return EpochsOutcome::stopped;
+    }
+  }
+  return EpochsOutcome::completed;
+}
 
-    EpochReport report;
-    report.epochs = config_.epochs;
-    report.record = {epoch, train_totals.mean(), validation.mean(),
-                     static_cast<double>(train_totals.predictions) / std::max(train_seconds, 1e-9), train_seconds};
-    if (!progress_.history.empty()) {
-      const EpochRecord& previous = progress_.history.back();
-      report.overfitting = report.record.validation_loss > previous.validation_loss &&
-                           report.record.train_loss < previous.train_loss;
+void Trainer::finish_epoch(int64_t epoch) {
+  const LossTotals validation = evaluate_windows(model_, *workspace_, tokens_, split_.validation, config_.seq_length);
+  EpochReport report;
+  report.epochs = config_.epochs;
+  const double train_loss = progress_.epoch_predictions > 0
+                                ? progress_.epoch_nats / static_cast<double>(progress_.epoch_predictions)
+                                : NAN;
+  report.record = {epoch, train_loss, validation.mean(),
+                   static_cast<double>(progress_.epoch_predictions) / std::max(progress_.epoch_seconds, 1e-9),
+                   progress_.epoch_seconds};
+  if (!progress_.history.empty()) {
+    const EpochRecord& previous = progress_.history.back();
+    report.overfitting =
+        report.record.validation_loss > previous.validation_loss && report.record.train_loss < previous.train_loss;
+  }
+  progress_.epochs_done = epoch;
+  progress_.batch_in_epoch = 0;
+  progress_.epoch_nats = 0.0;
+  progress_.epoch_predictions = 0;
+  progress_.epoch_seconds = 0.0;
+  progress_.history.push_back(report.record);
+  // Without a validation set, "best" follows the training loss.
+  const double score = validation.predictions > 0 ? validation.mean() : train_loss;
+  if (score < progress_.best_validation_loss) {
+    progress_.best_validation_loss = score;
+    progress_.best_epoch = epoch;
+    report.improved = true;
+  }
+  save(report.improved);
+  if (options_.on_epoch) options_.on_epoch(report);
+}
+
+RunOutcome Trainer::run() {
+  // A fresh run checkpoints its initial state, so there is always something to
+  // resume or roll back to.
+  if (progress_.step == 0 && progress_.epochs_done == 0) save(false);
+  while (true) {
+    switch (run_epochs()) {
+      case EpochsOutcome::completed: return RunOutcome::completed;
+      case EpochsOutcome::stopped: return RunOutcome::stopped;
+      case EpochsOutcome::diverged: roll_back(); break;
     }
-    progress_.epochs_done = epoch;
-    progress_.batch_in_epoch = 0;
-    progress_.history.push_back(report.record);
-    // Without a validation set, "best" follows the training loss.
-    const double score = validation.predictions > 0 ? validation.mean() : train_totals.mean();
-    if (score < progress_.best_validation_loss) {
-      progress_.best_validation_loss = score;
-      progress_.best_epoch = epoch;
-      report.improved = true;
-    }
-    save("last.safetensors", report.checkpoint_warning);
-    if (report.improved) save("best.safetensors", report.checkpoint_warning);
-    if (on_epoch) on_epoch(report);
   }
 }
 

@@ -1,16 +1,20 @@
 // The training loop: epochs of shuffled minibatches, forward, backward,
-// clipping, optimizer step; validation and checkpoints at each epoch end.
-// It reads tokens already encoded by the vocabulary and knows nothing of files
-// except the run directory its checkpoints go to.
+// clipping, optimizer step; validation at each epoch end; checkpoints every N
+// steps and at epoch ends with rotation; a stop request honoured between steps;
+// a divergence guard that skips non-finite steps and rolls back when they repeat.
+// It reads tokens already encoded by the vocabulary; files are the run directory's.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "charnn/data/windows.h"
 #include "charnn/io/checkpoint.h"
+#include "charnn/io/run_directory.h"
 #include "charnn/nn/model.h"
 #include "charnn/text/vocabulary.h"
 #include "charnn/train/optimizer.h"
@@ -20,38 +24,57 @@ namespace charnn {
 
 struct EpochReport {
   EpochRecord record;
-  int64_t epochs = 0;           // planned
-  bool improved = false;        // a new best validation loss (best checkpoint written)
-  bool overfitting = false;     // validation rose while training loss fell
-  std::string checkpoint_warning;  // non-empty when a checkpoint could not be written
+  int64_t epochs = 0;            // planned
+  bool improved = false;         // a new best validation loss (best checkpoint written)
+  bool overfitting = false;      // validation rose while training loss fell
 };
 
-using EpochCallback = std::function<void(const EpochReport&)>;
+struct TrainerOptions {
+  int64_t checkpoint_every = 0;  // steps between mid-epoch checkpoints; 0 = at epoch ends only
+  int keep = 3;                  // numbered checkpoints kept besides best
+  int max_bad_steps = 3;         // consecutive non-finite steps before a rollback
+  int max_rollbacks = 5;         // then training stops with an error
+  const std::atomic<int>* stop = nullptr;  // non-zero: checkpoint and stop after the current step
+  std::function<void(const EpochReport&)> on_epoch;
+  std::function<void(const std::string&)> on_notice;  // warnings and notes, one line each
+  std::set<int64_t> inject_non_finite_steps;          // failure injection for tests: poison these steps' loss once
+};
+
+enum class RunOutcome { completed, stopped };
 
 class Trainer {
  public:
   // A fresh run: initialises the model from the seed.
   Trainer(const TrainConfig& train, const ModelConfig& model, Vocabulary vocabulary, std::vector<int32_t> tokens,
-          std::string out_dir);
+          std::string out_dir, TrainerOptions options = {});
   // Continues a run from a checkpoint's weights, optimizer state and progress.
-  Trainer(const Checkpoint& checkpoint, std::vector<int32_t> tokens, std::string out_dir);
+  Trainer(const Checkpoint& checkpoint, std::vector<int32_t> tokens, std::string out_dir, TrainerOptions options = {});
 
-  // Trains until the configured number of epochs; calls on_epoch after each.
-  void run(const EpochCallback& on_epoch);
+  // Trains until the configured number of epochs, or until a stop request.
+  RunOutcome run();
 
   const Model& model() const { return model_; }
+  const TrainConfig& config() const { return config_; }
   const TrainProgress& progress() const { return progress_; }
   const WindowSplit& split() const { return split_; }
+  void set_epochs(int epochs) { config_.epochs = epochs; }
 
  private:
+  enum class EpochsOutcome { completed, stopped, diverged };
   void prepare();
-  double train_step(std::span<const int64_t> windows);  // returns summed loss (nats)
-  void save(const std::string& name, std::string& warning) const;
+  EpochsOutcome run_epochs();
+  bool train_step(std::span<const int64_t> windows);  // false when the step was skipped as non-finite
+  void finish_epoch(int64_t epoch);
+  void save(bool best);
+  void restore(const Checkpoint& checkpoint);
+  void roll_back();
+  void notice(const std::string& line) const;
 
   TrainConfig config_;
   Vocabulary vocabulary_;
   std::vector<int32_t> tokens_;
-  std::string out_dir_;
+  RunDirectory run_dir_;
+  TrainerOptions options_;
   Model model_;
   Optimizer optimizer_;
   TrainProgress progress_;
@@ -59,6 +82,7 @@ class Trainer {
   std::unique_ptr<TrainingWorkspace> workspace_;
   std::vector<float> grads_;
   std::vector<int32_t> inputs_, targets_;  // (T, B)
+  int consecutive_bad_steps_ = 0;
 };
 
 }  // namespace charnn

@@ -1,0 +1,132 @@
+// Timing training and sampling steps on fixed shapes; see benchmark.h.
+#include "charnn/train/benchmark.h"
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "charnn/error.h"
+#include "charnn/nn/blas.h"
+#include "charnn/nn/inference.h"
+#include "charnn/nn/init.h"
+#include "charnn/nn/model.h"
+#include "charnn/rng.h"
+#include "charnn/sample/sampler.h"
+#include "charnn/train/optimizer.h"
+
+namespace charnn {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Runs `chunk(steps)` repeatedly for about `seconds` (at least 3 chunks) after
+// one untimed warm-up chunk. Each chunk yields chars_per_chunk characters; the
+// median chunk rate is robust to a neighbour's burst on a shared machine.
+template <class Chunk>
+BenchRate time_chunks(double seconds, double chars_per_chunk, Chunk&& chunk) {
+  chunk();
+  std::vector<double> rates;
+  const auto start = Clock::now();
+  while (rates.size() < 3 || std::chrono::duration<double>(Clock::now() - start).count() < seconds) {
+    const auto t0 = Clock::now();
+    chunk();
+    const double dt = std::chrono::duration<double>(Clock::now() - t0).count();
+    rates.push_back(chars_per_chunk / std::max(dt, 1e-12));
+  }
+  std::sort(rates.begin(), rates.end());
+  BenchRate rate;
+  const size_t n = rates.size();
+  rate.chars_per_second = n % 2 == 1 ? rates[n / 2] : 0.5 * (rates[n / 2 - 1] + rates[n / 2]);
+  rate.best_chars_per_second = rates.back();
+  rate.chunks = static_cast<int>(n);
+  return rate;
+}
+
+std::vector<int32_t> random_tokens(size_t n, int V, Rng& rng) {
+  std::vector<int32_t> tokens(n);
+  for (auto& t : tokens) t = static_cast<int32_t>(rng.below(static_cast<uint64_t>(V)));
+  return tokens;
+}
+
+ModelConfig shape_config(const BenchShape& s) {
+  ModelConfig config;
+  config.vocab_size = s.V;
+  config.layers = s.L;
+  config.hidden = s.H;
+  config.dropout.assign(static_cast<size_t>(s.L), 0.0f);
+  config.validate();
+  return config;
+}
+
+BenchRate time_training(const Model& initial, const BenchOptions& o) {
+  const BenchShape& s = o.shape;
+  Model model = initial;
+  TrainingWorkspace ws(model.config, s.T, s.B);
+  Optimizer optimizer(OptimizerConfig{}, model.layout.total());
+  std::vector<float> grads(model.layout.total(), 0.0f);
+  Rng rng(o.seed, RngStream::shuffle, 0);
+  const auto inputs = random_tokens(static_cast<size_t>(s.T) * s.B, s.V, rng);
+  const auto targets = random_tokens(static_cast<size_t>(s.T) * s.B, s.V, rng);
+  const float scale = 1.0f / static_cast<float>(s.T * s.B);
+  // A step of a large model takes long enough to time alone.
+  const int steps = s.H * s.L >= 1000 ? 1 : 8;
+  return time_chunks(o.seconds, static_cast<double>(steps) * s.T * s.B, [&] {
+    for (int i = 0; i < steps; ++i) {
+      model_forward(ws, model, inputs.data(), targets.data(), s.T, s.B, true);
+      std::fill(grads.begin(), grads.end(), 0.0f);
+      model_backward(grads.data(), ws, model, inputs.data(), s.T, s.B, scale);
+      clip_global_norm(grads.data(), grads.size(), 5.0);
+      optimizer.step(model.params.data(), grads.data());
+    }
+  });
+}
+
+// Steps S streams feeding each its own draw, as generation does.
+BenchRate time_sampling(const Model& model, const BenchOptions& o, int S) {
+  InferenceState state(model, S);
+  SamplingOptions sampling;
+  sampling.seed = o.seed;
+  Sampler sampler(sampling, model.config.vocab_size);
+  std::vector<int32_t> tokens(static_cast<size_t>(S), 0);
+  const int V = model.config.vocab_size;
+  const int steps = std::max(1, 2000 / (S * model.config.hidden * model.config.layers / 250 + 1));
+  return time_chunks(o.seconds, static_cast<double>(steps) * S, [&] {
+    for (int i = 0; i < steps; ++i) {
+      const float* logits = state.step(tokens.data());
+      for (int s = 0; s < S; ++s) tokens[static_cast<size_t>(s)] = sampler.sample(logits + static_cast<size_t>(s) * V);
+    }
+  });
+}
+
+}  // namespace
+
+BenchShape bench_shape(const std::string& name) {
+  std::string upper = name;
+  for (char& ch : upper) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  if (upper == "A") return {"A", 68, 1, 250, 25, 32};
+  if (upper == "B") return {"B", 75, 3, 700, 50, 32};
+  throw Error(fmt::format("unknown benchmark config '{}' (use A: 1x250, T 25, B 32; or B: 3x700, T 50, B 32)", name));
+}
+
+BenchResult run_benchmark(const BenchOptions& o) {
+  if (o.threads < 0) throw Error("--threads must be at least 1");
+  if (!(o.seconds > 0.0)) throw Error("--seconds must be positive");
+  if (o.streams < 1) throw Error("--streams must be at least 1");
+  if (o.threads > 0) blas_set_threads(o.threads);
+  Model model(shape_config(o.shape));
+  initialize_parameters(model.params.data(), model.config, model.layout, o.seed);
+  BenchResult result;
+  result.shape = o.shape;
+  result.threads = blas_threads();
+  result.streams = o.streams;
+  result.train = time_training(model, o);
+  result.sample = time_sampling(model, o, 1);
+  result.batched = time_sampling(model, o, o.streams);
+  return result;
+}
+
+}  // namespace charnn

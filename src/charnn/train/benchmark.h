@@ -1,0 +1,48 @@
+// Throughput of the engine on fixed shapes: training steps (forward, backward,
+// clipping, optimizer) on random tokens, one-stream sampling steps (model step
+// plus a draw) and batched sampling of many streams at once. It measures; it
+// does not judge (no thresholds), and it touches no files.
+#pragma once
+
+#include <string>
+
+namespace charnn {
+
+// The shapes the issue names: A = 1x250 over 68 symbols, T 25, B 32;
+// B = 3x700 over 75 symbols, T 50, B 32 (the grimm preset, dropout off).
+struct BenchShape {
+  std::string name;
+  int V, L, H, T, B;
+};
+
+// "A" or "B" (case-insensitive); throws Error for anything else.
+BenchShape bench_shape(const std::string& name);
+
+struct BenchOptions {
+  BenchShape shape;
+  int threads = 0;        // BLAS threads; 0 leaves the BLAS default (all cores)
+  double seconds = 3.0;   // wall time spent on each of the three measurements
+  int streams = 64;       // streams in the batched sampling measurement
+  uint64_t seed = 1;
+};
+
+// One measurement: the median over repeated timed chunks, in characters per
+// second, and how many chunks were timed.
+struct BenchRate {
+  double chars_per_second = 0.0;
+  double best_chars_per_second = 0.0;
+  int chunks = 0;
+};
+
+struct BenchResult {
+  BenchShape shape;
+  int threads = 0;
+  BenchRate train;    // T x B characters per training step
+  BenchRate sample;   // one stream, one character per step
+  BenchRate batched;  // `streams` characters per step
+  int streams = 0;
+};
+
+BenchResult run_benchmark(const BenchOptions& options);
+
+}  // namespace charnn

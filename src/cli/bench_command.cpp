@@ -1,0 +1,76 @@
+// `charnn bench`: training and sampling throughput on the shapes.
+#include <cstdio>
+#include <memory>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "charnn/train/benchmark.h"
+#include "cli/commands.h"
+
+namespace charnn::cli {
+
+namespace {
+
+struct BenchCliOptions {
+  std::string config = "A";
+  int threads = 0;
+  double seconds = 3.0;
+  int streams = 64;
+  bool json = false;
+};
+
+nlohmann::json rate_json(const BenchRate& r) {
+  return {{"chars_per_second", r.chars_per_second}, {"best_chars_per_second", r.best_chars_per_second},
+          {"chunks", r.chunks}};
+}
+
+void run_bench(const BenchCliOptions& o) {
+  BenchOptions options;
+  as_usage_error([&] {
+    options.shape = bench_shape(o.config);
+    if (o.threads < 0) throw UsageError("--threads must be at least 1");
+    if (!(o.seconds > 0.0)) throw UsageError("--seconds must be positive");
+    if (o.streams < 1) throw UsageError("--streams must be at least 1");
+  });
+  options.threads = o.threads;
+  options.seconds = o.seconds;
+  options.streams = o.streams;
+  const BenchResult r = run_benchmark(options);
+  const BenchShape& s = r.shape;
+  if (o.json) {
+    const nlohmann::json j{{"config", s.name},
+                           {"shape", {{"V", s.V}, {"L", s.L}, {"H", s.H}, {"T", s.T}, {"B", s.B}}},
+                           {"threads", r.threads},
+                           {"streams", r.streams},
+                           {"train", rate_json(r.train)},
+                           {"sample", rate_json(r.sample)},
+                           {"batched_sample", rate_json(r.batched)}};
+    fmt::print("{}\n", j.dump());
+    return;
+  }
+  fmt::print("config {}: {} x LSTM {}, V {}, T {}, B {}; {} BLAS thread(s); medians over timed chunks\n", s.name, s.L,
+             s.H, s.V, s.T, s.B, r.threads);
+  fmt::print("train            {:>10.0f} chars/s  ({} chunks)\n", r.train.chars_per_second, r.train.chunks);
+  fmt::print("sample, 1 stream {:>10.0f} chars/s  ({} chunks)\n", r.sample.chars_per_second, r.sample.chunks);
+  fmt::print("sample, {} streams {:>8.0f} chars/s  ({} chunks)\n", r.streams, r.batched.chars_per_second,
+             r.batched.chunks);
+}
+
+}  // namespace
+
+void add_bench_command(CLI::App& app) {
+  auto o = std::make_shared<BenchCliOptions>();
+  CLI::App* cmd = app.add_subcommand("bench", "Measure training and sampling speed on a standard shape.\n\n"
+                                              "Examples:\n"
+                                              "  charnn bench --config A\n"
+                                              "  charnn bench --config B --threads 2 --json");
+  cmd->add_option("--config", o->config, "A (1x250, T 25, B 32) or B (3x700, T 50, B 32); default A");
+  cmd->add_option("--threads", o->threads, "threads for matrix products (default: all cores)");
+  cmd->add_option("--seconds", o->seconds, "seconds spent on each measurement (default 3)");
+  cmd->add_option("--streams", o->streams, "streams in the batched sampling measurement (default 64)");
+  cmd->add_flag("--json", o->json, "print one JSON object");
+  cmd->callback([o] { run_bench(*o); });
+}
+
+}  // namespace charnn::cli
