@@ -101,24 +101,34 @@ class CliFixture : public ::testing::Test {
     return path(name);
   }
 
-  // Runs the binary with the temporary directory as working directory,
-  // CHARNN_DATA unset (unless `env` sets it), stdin from /dev/null, stdout and
-  // stderr to files, and a 60 s alarm so a hang fails instead of blocking.
-  Result run(const std::vector<std::string>& args, const EnvChanges& env = {}) const {
-    Result r;
+  // A child started by start(): its pid and where its output goes.
+  struct Running {
+    pid_t pid = -1;
+    Result result;  // command filled in; the rest by finish()
+    fs::path out_path, err_path;
+  };
+
+  // Starts the binary with the temporary directory as working directory,
+  // CHARNN_DATA unset (unless `env` sets it), stdin from stdin_path_
+  // (/dev/null unless a test sets it), stdout and stderr to files named by
+  // `tag`, and an alarm (seconds) so a hang fails instead of blocking.
+  Running start(const std::vector<std::string>& args, const EnvChanges& env = {}, const std::string& tag = "run",
+                unsigned alarm_seconds = 60) const {
+    Running child;
     std::vector<std::string> argv{CHARNN_BINARY};
     argv.insert(argv.end(), args.begin(), args.end());
-    r.command = fmt::format("{}", fmt::join(argv, " "));
-    const fs::path out_path = dir_ / ".capture" / "stdout", err_path = dir_ / ".capture" / "stderr";
-    const pid_t pid = ::fork();
-    if (pid < 0) {
-      r.err = fmt::format("fork failed: {}", std::strerror(errno));
-      return r;
+    child.result.command = fmt::format("{}", fmt::join(argv, " "));
+    child.out_path = dir_ / ".capture" / (tag + ".stdout");
+    child.err_path = dir_ / ".capture" / (tag + ".stderr");
+    child.pid = ::fork();
+    if (child.pid < 0) {
+      child.result.err = fmt::format("fork failed: {}", std::strerror(errno));
+      return child;
     }
-    if (pid == 0) {
-      const int in = ::open("/dev/null", O_RDONLY);
-      const int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      const int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (child.pid == 0) {
+      const int in = ::open(stdin_path_.c_str(), O_RDONLY);
+      const int out = ::open(child.out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      const int err = ::open(child.err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
       if (in < 0 || out < 0 || err < 0 || ::dup2(in, 0) < 0 || ::dup2(out, 1) < 0 || ::dup2(err, 2) < 0) _exit(126);
       if (::chdir(dir_.c_str()) != 0) _exit(126);
       ::unsetenv("CHARNN_DATA");
@@ -132,20 +142,34 @@ class CliFixture : public ::testing::Test {
       std::vector<char*> cargv;
       for (std::string& a : argv) cargv.push_back(a.data());
       cargv.push_back(nullptr);
-      ::alarm(60);
+      ::alarm(alarm_seconds);
       ::execv(cargv[0], cargv.data());
       _exit(127);
     }
+    return child;
+  }
+
+  // Waits for a started child and collects its exit code and output.
+  static Result finish(Running& child) {
+    if (child.pid < 0) return child.result;
     int status = 0;
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    while (::waitpid(child.pid, &status, 0) < 0 && errno == EINTR) {
     }
+    Result& r = child.result;
     r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    r.out = read_bytes(out_path);
-    r.err = read_bytes(err_path);
+    r.out = read_bytes(child.out_path);
+    r.err = read_bytes(child.err_path);
     return r;
   }
 
+  // Runs the binary to completion (see start()).
+  Result run(const std::vector<std::string>& args, const EnvChanges& env = {}) const {
+    Running child = start(args, env);
+    return finish(child);
+  }
+
   fs::path dir_;
+  fs::path stdin_path_ = "/dev/null";  // what the children read as standard input
 };
 
 inline void expect_success(const Result& r) {

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "charnn/nn/model_ref.h"
+#include "charnn/train/corpus_defaults.h"
 #include "charnn/train/evaluate.h"
 #include "charnn/train/trainer.h"
 #include "test_support.h"
@@ -91,6 +92,63 @@ TEST(Evaluate, ScoresConsecutiveWindowsLikeTheReference) {
                     .loss;
   }
   EXPECT_NEAR(totals.nats, expected, 1e-4 * expected);
+}
+
+}  // namespace
+}  // namespace charnn
+
+namespace charnn {
+namespace {
+
+TEST(CorpusDefaults, GiveAboutOneParameterPerCharacter) {
+  for (int64_t chars : {35547LL, 517611LL, 20000000LL}) {
+    const CorpusDefaults d = defaults_for_corpus(chars, 70);
+    ModelConfig config = testing::tiny_config(70, d.layers, d.hidden, 0.0f);
+    const double parameters = static_cast<double>(ParameterLayout(config).parameter_count());
+    EXPECT_GT(parameters, 0.5 * static_cast<double>(chars)) << chars << " chars: " << d.reason;
+    EXPECT_LT(parameters, 2.0 * static_cast<double>(chars)) << chars << " chars: " << d.reason;
+    EXPECT_EQ(d.hidden % 16, 0);
+  }
+  EXPECT_EQ(defaults_for_corpus(35547, 68).layers, 1);
+  EXPECT_EQ(defaults_for_corpus(517611, 72).layers, 2);
+  EXPECT_EQ(defaults_for_corpus(100, 10).hidden, 32);  // never below the floor
+}
+
+TEST(Training, PatienceStopsWhenValidationStopsImproving) {
+  testing::TempDir dir;
+  const Vocabulary vocabulary = Vocabulary::from_text(kCorpus);
+  TrainConfig train;
+  train.seq_length = 16;
+  train.batch_size = 8;
+  train.epochs = 200;
+  train.patience = 2;
+  train.optimizer.kind = OptimizerKind::adam;
+  train.optimizer.learning_rate = 0.05f;  // high enough to overfit the tiny corpus fast
+  train.validation_fraction = 0.2;
+  Trainer trainer(train, testing::tiny_config(vocabulary.size(), 1, 64, 0.0f), vocabulary,
+                  vocabulary.encode(kCorpus, "corpus"), dir.path());
+  EXPECT_EQ(trainer.run(), RunOutcome::early_stopped);
+  const TrainProgress& p = trainer.progress();
+  EXPECT_LT(p.epochs_done, 200);
+  EXPECT_EQ(p.epochs_done - p.best_epoch, 2) << "stopped exactly when patience ran out";
+}
+
+TEST(Training, LearningRateDecaysAfterTheGivenEpoch) {
+  testing::TempDir dir;
+  const Vocabulary vocabulary = Vocabulary::from_text(kCorpus);
+  TrainConfig train;
+  train.seq_length = 16;
+  train.batch_size = 8;
+  train.epochs = 4;
+  train.lr_decay = 0.5f;
+  train.lr_decay_after = 2;
+  Trainer trainer(train, testing::tiny_config(vocabulary.size(), 1, 8, 0.0f), vocabulary,
+                  vocabulary.encode(kCorpus, "corpus"), dir.path());
+  trainer.run();
+  std::vector<double> rates;
+  for (const EpochRecord& r : trainer.progress().history) rates.push_back(r.learning_rate);
+  const double lr = train.optimizer.learning_rate;
+  EXPECT_EQ(rates, (std::vector<double>{lr, lr, lr * 0.5f, lr * 0.25f}));
 }
 
 }  // namespace

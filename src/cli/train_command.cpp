@@ -16,10 +16,12 @@
 #include "charnn/io/sha256.h"
 #include "charnn/nn/blas.h"
 #include "charnn/text/utf8.h"
+#include "charnn/train/corpus_defaults.h"
 #include "charnn/train/presets.h"
 #include "charnn/train/trainer.h"
 #include "cli/commands.h"
 #include "cli/stop_signals.h"
+#include "cli/train_report.h"
 
 namespace charnn::cli {
 
@@ -33,26 +35,12 @@ struct TrainOptions {
   std::optional<float> lr;
   std::optional<double> clip, val_fraction;
   std::optional<uint64_t> seed;
+  std::optional<int> patience, lr_decay_after;
+  std::optional<float> lr_decay;
   int64_t checkpoint_every = 0;
   int keep = 3;
+  bool quiet = false, log_json = false;
 };
-
-void print_epoch(const EpochReport& r) {
-  const EpochRecord& e = r.record;
-  std::string validation = "val -";
-  if (std::isfinite(e.validation_loss)) {
-    validation = fmt::format("val {:.4f}  val bpc {:.3f}", e.validation_loss, e.validation_loss / std::log(2.0));
-  }
-  fmt::print("epoch {:>{}}/{}  train {:.4f}  {}  {:>8.0f} chars/s{}{}\n", e.epoch,
-             fmt::formatted_size("{}", r.epochs), r.epochs, e.train_loss, validation, e.chars_per_second,
-             r.improved ? "  best" : "", r.overfitting ? "  (val up, train down: overfitting?)" : "");
-  std::fflush(stdout);
-}
-
-void print_notice(const std::string& line) {
-  std::fflush(stdout);
-  fmt::print(stderr, "charnn: {}\n", line);
-}
 
 // Steps whose loss is poisoned once, from $CHARNN_FAULT_NONFINITE_STEPS
 // ("5,6,7"): failure injection for the divergence-guard tests.
@@ -67,18 +55,21 @@ std::set<int64_t> injected_faults() {
   return steps;
 }
 
-TrainerOptions trainer_options(const TrainOptions& o) {
+TrainerOptions trainer_options(const TrainOptions& o, TrainReporter& reporter) {
   TrainerOptions options;
   options.checkpoint_every = o.checkpoint_every;
   options.keep = o.keep;
   options.stop = &install_stop_signals();
-  options.on_epoch = print_epoch;
-  options.on_notice = print_notice;
+  options.on_epoch = [&reporter](const EpochReport& r) { reporter.epoch(r); };
+  options.on_step = [&reporter](const StepReport& r) { reporter.step(r); };
+  options.on_notice = [&reporter](const std::string& line) { reporter.notice(line); };
   options.inject_non_finite_steps = injected_faults();
   return options;
 }
 
-void configure_new_run(const TrainOptions& o, TrainConfig& train, ModelConfig& model) {
+void configure_new_run(const TrainOptions& o, int64_t corpus_characters, int corpus_vocabulary, TrainConfig& train,
+                       ModelConfig& model,
+                       std::string& sizing_note) {
   if (!o.preset.empty()) {
     const Preset& p = find_preset(o.preset);
     train.preset = p.name;
@@ -90,10 +81,13 @@ void configure_new_run(const TrainOptions& o, TrainConfig& train, ModelConfig& m
     model.hidden = p.hidden;
     model.dropout = p.dropout;
   } else {
-    model.hidden = 128;
-    model.layers = 2;
-    model.dropout = {0.2f, 0.2f};
-    train.epochs = 20;
+    const CorpusDefaults d = defaults_for_corpus(corpus_characters, corpus_vocabulary);
+    model.layers = d.layers;
+    model.hidden = d.hidden;
+    model.dropout.assign(static_cast<size_t>(d.layers), d.dropout);
+    train.epochs = d.epochs;
+    train.patience = d.patience;
+    if (!o.layers && !o.hidden && !o.epochs) sizing_note = d.reason;
   }
   if (o.layers) {
     model.layers = *o.layers;
@@ -113,10 +107,13 @@ void configure_new_run(const TrainOptions& o, TrainConfig& train, ModelConfig& m
   if (o.clip) train.clip_norm = *o.clip;
   if (o.seed) train.seed = *o.seed;
   if (o.val_fraction) train.validation_fraction = *o.val_fraction;
+  if (o.patience) train.patience = *o.patience;
+  if (o.lr_decay) train.lr_decay = *o.lr_decay;
+  if (o.lr_decay_after) train.lr_decay_after = *o.lr_decay_after;
   train.validate();
 }
 
-void finish(const Trainer& trainer, RunOutcome outcome, const std::string& out) {
+void finish(const Trainer& trainer, RunOutcome outcome, const std::string& out, const TrainReporter& reporter) {
   const TrainProgress& progress = trainer.progress();
   if (outcome == RunOutcome::stopped) {
     std::fflush(stdout);
@@ -126,49 +123,54 @@ void finish(const Trainer& trainer, RunOutcome outcome, const std::string& out) 
                                       progress.epochs_done + 1, progress.step, out, out),
                           128 + signal);
   }
-  fmt::print("done: best validation loss {:.4f} ({:.3f} bits/char) at epoch {}; checkpoints in {}\n",
-             progress.best_validation_loss, progress.best_validation_loss / std::log(2.0), progress.best_epoch, out);
+  reporter.done(progress, out, outcome == RunOutcome::early_stopped);
 }
 
 void run_new(const TrainOptions& o) {
-  TrainConfig train;
-  ModelConfig model;
-  as_usage_error([&] { configure_new_run(o, train, model); });
+  TrainReporter reporter(choose_report_style(o.quiet, o.log_json));
+  if (!o.preset.empty()) as_usage_error([&] { find_preset(o.preset); });
   const std::string text_path = o.preset.empty() ? o.text : locate_preset_corpus(find_preset(o.preset), o.data_dir);
   const std::string bytes = read_file_bytes(text_path);
   const std::u32string text = utf8_decode(bytes, text_path);
   if (text.empty()) throw Error(fmt::format("{}: the text is empty", text_path));
+  Vocabulary vocabulary = Vocabulary::from_text(text);
+  TrainConfig train;
+  ModelConfig model;
+  std::string sizing_note;
+  as_usage_error([&] {
+    configure_new_run(o, static_cast<int64_t>(text.size()), vocabulary.size(), train, model, sizing_note);
+  });
   train.text_path = text_path;
   train.text_sha256 = sha256_hex(bytes);
-  Vocabulary vocabulary = Vocabulary::from_text(text);
   std::vector<int32_t> tokens = vocabulary.encode(text, text_path);
   model.vocab_size = vocabulary.size();
   as_usage_error([&] { model.validate(); });
 
   std::string out = o.out;
   if (out.empty()) out = "runs/" + (o.preset.empty() ? std::filesystem::path(o.text).stem().string() : o.preset);
-  Trainer trainer(train, model, std::move(vocabulary), std::move(tokens), out, trainer_options(o));
-  fmt::print("{}: {} characters, {} distinct; {} windows of {} ({} train, {} validation)\n", text_path, text.size(),
-             model.vocab_size, trainer.split().train.size() + trainer.split().validation.size(), train.seq_length,
-             trainer.split().train.size(), trainer.split().validation.size());
-  fmt::print("model: {} x LSTM {} (dropout {}), {} parameters; {} lr {}, batch {}, {} epochs, seed {} -> {}\n",
-             model.layers, model.hidden, fmt::join(model.dropout, ","), trainer.model().layout.parameter_count(),
-             optimizer_name(train.optimizer.kind), train.optimizer.learning_rate, train.batch_size, train.epochs,
-             train.seed, out);
-  std::fflush(stdout);
-  finish(trainer, trainer.run(), out);
+  Trainer trainer(train, model, std::move(vocabulary), std::move(tokens), out, trainer_options(o, reporter));
+  reporter.line(fmt::format("{}: {} characters, {} distinct; {} windows of {} ({} train, {} validation)", text_path,
+                            text.size(), model.vocab_size,
+                            trainer.split().train.size() + trainer.split().validation.size(), train.seq_length,
+                            trainer.split().train.size(), trainer.split().validation.size()));
+  if (!sizing_note.empty()) reporter.line(sizing_note);
+  reporter.line(fmt::format("model: {} x LSTM {} (dropout {}), {} parameters; {} lr {}, batch {}, {} epochs, seed {} -> {}",
+                            model.layers, model.hidden, fmt::join(model.dropout, ","),
+                            trainer.model().layout.parameter_count(), optimizer_name(train.optimizer.kind),
+                            train.optimizer.learning_rate, train.batch_size, train.epochs, train.seed, out));
+  finish(trainer, trainer.run(), out, reporter);
 }
 
 // The newest checkpoint in DIR that loads and verifies; says which ones it skipped.
-Checkpoint newest_good_checkpoint(const std::string& dir) {
+Checkpoint newest_good_checkpoint(const std::string& dir, const TrainReporter& reporter) {
   const std::vector<std::string> candidates = RunDirectory(dir).resume_candidates();
   if (candidates.empty()) throw Error(fmt::format("{}: no checkpoint to resume from", dir));
   std::vector<std::string> problems;
   for (const std::string& path : candidates) {
     try {
       Checkpoint checkpoint = load_checkpoint(path);
-      for (const std::string& p : problems) print_notice("warning: skipped " + p);
-      if (!problems.empty()) print_notice("resuming from the newest good checkpoint, " + path);
+      for (const std::string& p : problems) reporter.notice("warning: skipped " + p);
+      if (!problems.empty()) reporter.notice("resuming from the newest good checkpoint, " + path);
       return checkpoint;
     } catch (const Error& e) {
       problems.push_back(e.what());
@@ -183,12 +185,15 @@ void run_resume(const TrainOptions& o) {
         {!o.preset.empty(), "--preset"},      {o.layers.has_value(), "--layers"}, {o.hidden.has_value(), "--hidden"},
         {o.seq.has_value(), "--seq"},         {o.batch.has_value(), "--batch"},   {o.dropout.has_value(), "--dropout"},
         {o.optimizer.has_value(), "--optimizer"}, {o.lr.has_value(), "--lr"},     {o.clip.has_value(), "--clip"},
-        {o.seed.has_value(), "--seed"},       {o.val_fraction.has_value(), "--val-fraction"}, {!o.out.empty(), "--out"}};
+        {o.seed.has_value(), "--seed"},       {o.val_fraction.has_value(), "--val-fraction"}, {!o.out.empty(), "--out"},
+        {o.patience.has_value(), "--patience"}, {o.lr_decay.has_value(), "--lr-decay"},
+        {o.lr_decay_after.has_value(), "--lr-decay-after"}};
     for (const auto& [given, flag] : fixed) {
       if (given) throw UsageError(fmt::format("{} cannot change when resuming: the run keeps its own settings", flag));
     }
   });
-  const Checkpoint checkpoint = newest_good_checkpoint(o.resume);
+  TrainReporter reporter(choose_report_style(o.quiet, o.log_json));
+  const Checkpoint checkpoint = newest_good_checkpoint(o.resume, reporter);
   const TrainConfig& train = checkpoint.meta.train;
   std::string text_path = train.text_path;
   if (!o.text.empty()) {
@@ -202,7 +207,7 @@ void run_resume(const TrainOptions& o) {
   }
   // The vocabulary comes from the checkpoint, never rebuilt from the text.
   std::vector<int32_t> tokens = checkpoint.meta.vocabulary.encode(utf8_decode(bytes, text_path), text_path);
-  Trainer trainer(checkpoint, std::move(tokens), o.resume, trainer_options(o));
+  Trainer trainer(checkpoint, std::move(tokens), o.resume, trainer_options(o, reporter));
   if (o.epochs) {
     if (*o.epochs < trainer.progress().epochs_done) {
       throw UsageError(fmt::format("--epochs {} is fewer than the {} this run has done", *o.epochs,
@@ -210,11 +215,10 @@ void run_resume(const TrainOptions& o) {
     }
     trainer.set_epochs(*o.epochs);
   }
-  fmt::print("resuming {} at epoch {} (batch {}), step {} of {} epochs\n", o.resume,
-             trainer.progress().epochs_done + 1, trainer.progress().batch_in_epoch, trainer.progress().step,
-             trainer.config().epochs);
-  std::fflush(stdout);
-  finish(trainer, trainer.run(), o.resume);
+  reporter.line(fmt::format("resuming {} at epoch {} (batch {}), step {} of {} epochs", o.resume,
+                            trainer.progress().epochs_done + 1, trainer.progress().batch_in_epoch,
+                            trainer.progress().step, trainer.config().epochs));
+  finish(trainer, trainer.run(), o.resume, reporter);
 }
 
 }  // namespace
@@ -243,6 +247,11 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--clip", o->clip, "global gradient-norm clip, 0 = off (default 5)");
   cmd->add_option("--seed", o->seed, "seed for initialisation, split, shuffling and dropout (default 1)");
   cmd->add_option("--val-fraction", o->val_fraction, "share of windows held out for validation (default 0.05)");
+  cmd->add_option("--patience", o->patience, "stop after N epochs without a better validation loss (0 = never)");
+  cmd->add_option("--lr-decay", o->lr_decay, "multiply the learning rate by F after each epoch (default 1)");
+  cmd->add_option("--lr-decay-after", o->lr_decay_after, "start the decay once N epochs are done (default 0)");
+  cmd->add_flag("--quiet", o->quiet, "print only the final line (warnings still go to stderr)");
+  cmd->add_flag("--log-json", o->log_json, "print one JSON object per event instead of text");
   cmd->add_option("--checkpoint-every", o->checkpoint_every, "also checkpoint every N steps (default: epoch ends only)");
   cmd->add_option("--keep", o->keep, "numbered checkpoints to keep besides best (default 3)");
   cmd->add_option("--threads", o->threads, "threads for matrix products (default: all cores)");

@@ -18,6 +18,9 @@ void TrainConfig::validate() const {
     throw Error(fmt::format("--lr must be a positive number (got {})", optimizer.learning_rate));
   }
   if (!(clip_norm >= 0.0 && std::isfinite(clip_norm))) throw Error(fmt::format("--clip must be >= 0 (got {})", clip_norm));
+  if (patience < 0) throw Error(fmt::format("--patience must be >= 0 (got {})", patience));
+  if (!(lr_decay > 0.0f && lr_decay <= 1.0f)) throw Error(fmt::format("--lr-decay must be in (0, 1] (got {})", lr_decay));
+  if (lr_decay_after < 0) throw Error(fmt::format("--lr-decay-after must be >= 0 (got {})", lr_decay_after));
   if (!(validation_fraction >= 0.0 && validation_fraction < 1.0)) {
     throw Error(fmt::format("--val-fraction must be in [0, 1) (got {})", validation_fraction));
   }
@@ -38,7 +41,10 @@ nlohmann::json train_config_to_json(const TrainConfig& c) {
           {"epsilon", c.optimizer.epsilon},
           {"clip_norm", c.clip_norm},
           {"seed", c.seed},
-          {"validation_fraction", c.validation_fraction}};
+          {"validation_fraction", c.validation_fraction},
+          {"patience", c.patience},
+          {"lr_decay", c.lr_decay},
+          {"lr_decay_after", c.lr_decay_after}};
 }
 
 TrainConfig train_config_from_json(const nlohmann::json& j) {
@@ -59,6 +65,9 @@ TrainConfig train_config_from_json(const nlohmann::json& j) {
     c.clip_norm = j.at("clip_norm").get<double>();
     c.seed = j.at("seed").get<uint64_t>();
     c.validation_fraction = j.at("validation_fraction").get<double>();
+    c.patience = j.value("patience", 0);
+    c.lr_decay = j.value("lr_decay", 1.0f);
+    c.lr_decay_after = j.value("lr_decay_after", 0);
     c.validate();
     return c;
   } catch (const nlohmann::json::exception& e) {
@@ -79,13 +88,17 @@ nlohmann::json train_progress_to_json(const TrainProgress& p) {
                        {"train_loss", finite_or_null(r.train_loss)},
                        {"validation_loss", finite_or_null(r.validation_loss)},
                        {"chars_per_second", r.chars_per_second},
-                       {"seconds", r.seconds}});
+                       {"seconds", r.seconds},
+                       {"step", r.step},
+                       {"learning_rate", r.learning_rate},
+                       {"elapsed", r.elapsed}});
   }
   return {{"epochs_done", p.epochs_done},
           {"step", p.step},
           {"batch_in_epoch", p.batch_in_epoch},
           {"best_validation_loss", finite_or_null(p.best_validation_loss)},
           {"best_epoch", p.best_epoch},
+          {"early_stopped", p.early_stopped},
           {"history", history},
           {"epoch_nats", p.epoch_nats},
           {"epoch_predictions", p.epoch_predictions},
@@ -102,6 +115,7 @@ TrainProgress train_progress_from_json(const nlohmann::json& j) {
     p.batch_in_epoch = j.at("batch_in_epoch").get<int64_t>();
     p.best_validation_loss = number_or(j.at("best_validation_loss"), std::numeric_limits<double>::infinity());
     p.best_epoch = j.at("best_epoch").get<int64_t>();
+    p.early_stopped = j.value("early_stopped", false);
     p.epoch_nats = j.value("epoch_nats", 0.0);
     p.epoch_predictions = j.value("epoch_predictions", int64_t{0});
     p.epoch_seconds = j.value("epoch_seconds", 0.0);
@@ -110,7 +124,8 @@ TrainProgress train_progress_from_json(const nlohmann::json& j) {
     for (const auto& r : j.at("history")) {
       p.history.push_back({r.at("epoch").get<int64_t>(), number_or(r.at("train_loss"), NAN),
                            number_or(r.at("validation_loss"), NAN), r.at("chars_per_second").get<double>(),
-                           r.at("seconds").get<double>()});
+                           r.at("seconds").get<double>(), r.value("step", int64_t{0}), r.value("learning_rate", 0.0),
+                           r.value("elapsed", 0.0)});
     }
     return p;
   } catch (const nlohmann::json::exception& e) {

@@ -24,6 +24,9 @@ struct TrainConfig {
   double clip_norm = 5.0;
   uint64_t seed = 1;
   double validation_fraction = 0.05;
+  int patience = 0;            // stop after this many epochs without a new best validation loss; 0 = never
+  float lr_decay = 1.0f;       // multiply the learning rate by this at the end of each epoch...
+  int lr_decay_after = 0;      // ...once this many epochs are done
 
   // Throws Error with an actionable message when a field is out of range.
   void validate() const;
@@ -34,7 +37,10 @@ struct EpochRecord {
   double train_loss = 0.0;
   double validation_loss = 0.0;  // NaN without a validation set
   double chars_per_second = 0.0;
-  double seconds = 0.0;
+  double seconds = 0.0;          // training time of this epoch
+  int64_t step = 0;              // optimizer steps at the epoch's end
+  double learning_rate = 0.0;    // during the epoch
+  double elapsed = 0.0;          // training seconds since the run began
 };
 
 struct TrainProgress {
@@ -43,6 +49,7 @@ struct TrainProgress {
   int64_t batch_in_epoch = 0;   // batches of the current epoch already taken
   double best_validation_loss = std::numeric_limits<double>::infinity();
   int64_t best_epoch = 0;       // 0 = none yet
+  bool early_stopped = false;   // patience ran out
   std::vector<EpochRecord> history;
   // The current epoch so far, so a resumed epoch reports the same loss.
   double epoch_nats = 0.0;

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "charnn/data/batcher.h"
 #include "charnn/error.h"
@@ -143,7 +144,7 @@ void Trainer::roll_back() {
 
 Trainer::EpochsOutcome Trainer::run_epochs() {
   const int B = config_.batch_size;
-  while (progress_.epochs_done < config_.epochs) {
+  while (progress_.epochs_done < config_.epochs && !progress_.early_stopped) {
     const int64_t epoch = progress_.epochs_done + 1;
     const std::vector<int64_t> order = epoch_order(split_.train, config_.seed, epoch);
     const auto batches = static_cast<int64_t>((order.size() + static_cast<size_t>(B) - 1) / static_cast<size_t>(B));
@@ -153,6 +154,12 @@ Trainer::EpochsOutcome Trainer::run_epochs() {
       const auto windows = std::span<const int64_t>(order).subspan(first, std::min<size_t>(B, order.size() - first));
       const bool ok = train_step(windows);
       progress_.batch_in_epoch = batch + 1;
+      if (options_.on_step) {
+        const double seconds = progress_.epoch_seconds + seconds_since(start);
+        options_.on_step({epoch, batch + 1, batches,
+                          progress_.epoch_predictions > 0 ? progress_.epoch_nats / static_cast<double>(progress_.epoch_predictions) : NAN,
+                          static_cast<double>(progress_.epoch_predictions) / std::max(seconds, 1e-9)});
+      }
       if (!ok && consecutive_bad_steps_ >= options_.max_bad_steps) return EpochsOutcome::diverged;
       const bool stop = options_.stop != nullptr && options_.stop->load() != 0;
       const bool scheduled = options_.checkpoint_every > 0 && progress_.step % options_.checkpoint_every == 0;
@@ -165,6 +172,7 @@ Trainer::EpochsOutcome Trainer::run_epochs() {
     }
     progress_.epoch_seconds += seconds_since(start);
     finish_epoch(epoch);
+    if (progress_.early_stopped) return EpochsOutcome::completed;
     if (options_.stop != nullptr && options_.stop->load() != 0 && progress_.epochs_done < config_.epochs) {
       return EpochsOutcome::stopped;
     }
@@ -179,9 +187,15 @@ void Trainer::finish_epoch(int64_t epoch) {
   const double train_loss = progress_.epoch_predictions > 0
                                 ? progress_.epoch_nats / static_cast<double>(progress_.epoch_predictions)
                                 : NAN;
-  report.record = {epoch, train_loss, validation.mean(),
+  const double elapsed = (progress_.history.empty() ? 0.0 : progress_.history.back().elapsed) + progress_.epoch_seconds;
+  report.record = {epoch,
+                   train_loss,
+                   validation.mean(),
                    static_cast<double>(progress_.epoch_predictions) / std::max(progress_.epoch_seconds, 1e-9),
-                   progress_.epoch_seconds};
+                   progress_.epoch_seconds,
+                   progress_.step,
+                   config_.optimizer.learning_rate,
+                   elapsed};
   if (!progress_.history.empty()) {
     const EpochRecord& previous = progress_.history.back();
     report.overfitting =
@@ -200,8 +214,40 @@ void Trainer::finish_epoch(int64_t epoch) {
     progress_.best_epoch = epoch;
     report.improved = true;
   }
+  report.epochs_since_best = epoch - progress_.best_epoch;
+  if (config_.patience > 0 && report.epochs_since_best >= config_.patience) progress_.early_stopped = true;
+  // Decay before saving, so a resumed run continues with the decayed rate.
+  if (config_.lr_decay < 1.0f && epoch >= config_.lr_decay_after) {
+    config_.optimizer.learning_rate *= config_.lr_decay;
+    optimizer_.set_learning_rate(config_.optimizer.learning_rate);
+  }
   save(report.improved);
+  write_metrics();
   if (options_.on_epoch) options_.on_epoch(report);
+}
+
+void Trainer::write_metrics() const {
+  // Rebuilt from the checkpointed history each epoch, so it always agrees with
+  // the checkpoints, even after a kill and a resume.
+  std::string lines;
+  for (const EpochRecord& r : progress_.history) {
+    nlohmann::json line{{"epoch", r.epoch},
+                        {"step", r.step},
+                        {"train_loss", r.train_loss},
+                        {"validation_loss", std::isfinite(r.validation_loss) ? nlohmann::json(r.validation_loss) : nlohmann::json()},
+                        {"validation_bits_per_char",
+                         std::isfinite(r.validation_loss) ? nlohmann::json(r.validation_loss / std::log(2.0)) : nlohmann::json()},
+                        {"learning_rate", r.learning_rate},
+                        {"chars_per_second", r.chars_per_second},
+                        {"seconds", r.seconds},
+                        {"elapsed", r.elapsed}};
+    lines += line.dump() + "\n";
+  }
+  try {
+    write_file_atomically(run_dir_.file("metrics.jsonl"), lines);
+  } catch (const Error& e) {
+    notice(fmt::format("warning: metrics not written: {}", e.what()));
+  }
 }
 
 RunOutcome Trainer::run() {
@@ -210,7 +256,8 @@ RunOutcome Trainer::run() {
   if (progress_.step == 0 && progress_.epochs_done == 0) save(false);
   while (true) {
     switch (run_epochs()) {
-      case EpochsOutcome::completed: return RunOutcome::completed;
+      case EpochsOutcome::completed:
+        return progress_.early_stopped ? RunOutcome::early_stopped : RunOutcome::completed;
       case EpochsOutcome::stopped: return RunOutcome::stopped;
       case EpochsOutcome::diverged: roll_back(); break;
     }

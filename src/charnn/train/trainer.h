@@ -27,6 +27,16 @@ struct EpochReport {
   int64_t epochs = 0;            // planned
   bool improved = false;         // a new best validation loss (best checkpoint written)
   bool overfitting = false;      // validation rose while training loss fell
+  int64_t epochs_since_best = 0; // epochs without a new best validation loss
+};
+
+// Where the current epoch stands, after each step (for a live progress line).
+struct StepReport {
+  int64_t epoch = 0;
+  int64_t batch = 0;            // batches done in this epoch
+  int64_t batches = 0;          // in this epoch
+  double train_loss = 0.0;      // mean over the epoch so far
+  double chars_per_second = 0.0;
 };
 
 struct TrainerOptions {
@@ -36,11 +46,12 @@ struct TrainerOptions {
   int max_rollbacks = 5;         // then training stops with an error
   const std::atomic<int>* stop = nullptr;  // non-zero: checkpoint and stop after the current step
   std::function<void(const EpochReport&)> on_epoch;
+  std::function<void(const StepReport&)> on_step;
   std::function<void(const std::string&)> on_notice;  // warnings and notes, one line each
   std::set<int64_t> inject_non_finite_steps;          // failure injection for tests: poison these steps' loss once
 };
 
-enum class RunOutcome { completed, stopped };
+enum class RunOutcome { completed, stopped, early_stopped };
 
 class Trainer {
  public:
@@ -65,6 +76,7 @@ class Trainer {
   EpochsOutcome run_epochs();
   bool train_step(std::span<const int64_t> windows);  // false when the step was skipped as non-finite
   void finish_epoch(int64_t epoch);
+  void write_metrics() const;
   void save(bool best);
   void restore(const Checkpoint& checkpoint);
   void roll_back();
