@@ -2,11 +2,10 @@
 #include "charnn/nn/inference.h"
 
 #include <algorithm>
-#include <cmath>
 #include <cstring>
 
-#include "charnn/nn/activations.h"
 #include "charnn/nn/blas.h"
+#include "charnn/nn/lstm_cell.h"
 
 namespace charnn {
 
@@ -17,6 +16,14 @@ InferenceState::InferenceState(const Model& model, int streams) : model_(model),
   c_.assign(static_cast<size_t>(config.layers), std::vector<float>(state, 0.0f));
   gates_.assign(static_cast<size_t>(streams) * config.gates(), 0.0f);
   logits_.assign(static_cast<size_t>(streams) * config.vocab_size, 0.0f);
+  // Layer 0's input term is column `token` of W_ih (G, V); transposed once, it
+  // is a contiguous row instead of G loads a row apart.
+  const int G = config.gates(), V = config.vocab_size;
+  const float* w_ih = model.params.data() + model.layout.layer(0).w_ih;
+  w_ih_t_.resize(static_cast<size_t>(V) * G);
+  for (int g = 0; g < G; ++g) {
+    for (int v = 0; v < V; ++v) w_ih_t_[static_cast<size_t>(v) * G + g] = w_ih[static_cast<size_t>(g) * V + v];
+  }
 }
 
 void InferenceState::reset() {
@@ -48,8 +55,8 @@ const float* InferenceState::step(const int32_t* tokens) {
     if (k == 0) {
       for (int s = 0; s < S; ++s) {
         float* gate = gates_.data() + static_cast<size_t>(s) * G;
-        const float* column = p + at.w_ih + tokens[s];
-        for (int r = 0; r < G; ++r) gate[r] += column[static_cast<size_t>(r) * E];
+        const float* row = w_ih_t_.data() + static_cast<size_t>(tokens[s]) * G;
+        for (int r = 0; r < G; ++r) gate[r] += row[r];
       }
     } else {
       const float* below = h_[static_cast<size_t>(k - 1)].data();
@@ -59,18 +66,7 @@ const float* InferenceState::step(const int32_t* tokens) {
         gemm_nt(gates_.data(), below, p + at.w_ih, S, G, E, 1.0f);
       }
     }
-    for (int s = 0; s < S; ++s) {
-      const float* gate = gates_.data() + static_cast<size_t>(s) * G;
-      for (int j = 0; j < H; ++j) {
-        const float i = sigmoidf(gate[j] + p[at.b_ih + j] + p[at.b_hh + j]);
-        const float f = sigmoidf(gate[H + j] + p[at.b_ih + H + j] + p[at.b_hh + H + j]);
-        const float g = std::tanh(gate[2 * H + j] + p[at.b_ih + 2 * H + j] + p[at.b_hh + 2 * H + j]);
-        const float o = sigmoidf(gate[3 * H + j] + p[at.b_ih + 3 * H + j] + p[at.b_hh + 3 * H + j]);
-        const size_t idx = static_cast<size_t>(s) * H + j;
-        c[idx] = f * c[idx] + i * g;
-        h[idx] = o * std::tanh(c[idx]);
-      }
-    }
+    lstm_cell_step(c, h, gates_.data(), p + at.b_ih, p + at.b_hh, S, H);
   }
   const float* top = h_.back().data();
   if (S == 1) {

@@ -1,6 +1,9 @@
 // Running the model forward one character at a time for S independent streams
 // (S = 1 for a single sample), carrying each stream's (h, c) across steps.
 // Dropout is off. Buffers are allocated once; step() allocates nothing.
+// Layer 0's input weights are copied (transposed) at construction: a state
+// keeps stepping with the weights the model had then; build a new one after
+// changing the model.
 #pragma once
 
 #include <cstdint>
@@ -28,6 +31,7 @@ class InferenceState {
   std::vector<std::vector<float>> h_, c_;  // per layer (S, H)
   std::vector<float> gates_;               // (S, G)
   std::vector<float> logits_;              // (S, V)
+  std::vector<float> w_ih_t_;              // (V, G) layer 0's W_ih transposed
 };
 
 }  // namespace charnn

@@ -1,11 +1,10 @@
 // The fast LSTM layer; see lstm.h for shapes and the legend.
 #include "charnn/nn/lstm.h"
 
-#include <cmath>
 #include <cstring>
 
-#include "charnn/nn/activations.h"
 #include "charnn/nn/blas.h"
+#include "charnn/nn/lstm_cell.h"
 
 namespace charnn {
 
@@ -18,61 +17,13 @@ void transpose(float* out, const float* in, int R, int C) {
   }
 }
 
-// Gate nonlinearities and the cell update for one step over the whole batch.
-void lstm_cell_forward(float* gates, float* c_next, float* h_next, float* c_tanh, const float* c_prev, int B,
-                       int H) {
-  const int G = 4 * H;
-  for (int b = 0; b < B; ++b) {
-    float* gate = gates + static_cast<size_t>(b) * G;
-    const size_t row = static_cast<size_t>(b) * H;
-    for (int j = 0; j < H; ++j) {
-      const float i = sigmoidf(gate[j]);
-      const float f = sigmoidf(gate[H + j]);
-      const float g = std::tanh(gate[2 * H + j]);
-      const float o = sigmoidf(gate[3 * H + j]);
-      gate[j] = i;
-      gate[H + j] = f;
-      gate[2 * H + j] = g;
-      gate[3 * H + j] = o;
-      const float c = f * c_prev[row + j] + i * g;
-      const float tc = std::tanh(c);
-      c_next[row + j] = c;
-      c_tanh[row + j] = tc;
-      h_next[row + j] = o * tc;
-    }
-  }
-}
-
-// One step of the cell backward: from dh (B, H) and the carried dc (B, H) to
-// pre-activation gate gradients (B, G); dc becomes the gradient for c_{t-1}.
-void lstm_cell_backward(float* dgate, float* dc, const float* dh, const float* gate, const float* c_prev,
-                        const float* c_tanh, int B, int H) {
-  const int G = 4 * H;
-  for (int b = 0; b < B; ++b) {
-    const float* a = gate + static_cast<size_t>(b) * G;
-    float* d = dgate + static_cast<size_t>(b) * G;
-    const size_t row = static_cast<size_t>(b) * H;
-    for (int j = 0; j < H; ++j) {
-      const float i = a[j], f = a[H + j], g = a[2 * H + j], o = a[3 * H + j];
-      const float tc = c_tanh[row + j];
-      const float dhj = dh[row + j];
-      const float dcj = dc[row + j] + dhj * o * (1.0f - tc * tc);
-      d[j] = dcj * g * i * (1.0f - i);
-      d[H + j] = dcj * c_prev[row + j] * f * (1.0f - f);
-      d[2 * H + j] = dcj * i * (1.0f - g * g);
-      d[3 * H + j] = dhj * tc * o * (1.0f - o);
-      dc[row + j] = dcj * f;
-    }
-  }
-}
-
 }  // namespace
 
 void lstm_forward(LstmCache cache, const float* input, const int32_t* tokens, float* w_ih_t, LstmWeights w, int T,
                   int B) {
   const int H = w.H, G = 4 * w.H, E = w.E;
   const size_t rows = static_cast<size_t>(T) * B;
-  // Input projections of all T steps at once, plus both biases.
+  // Input projections of all T steps at once; the biases join in the cell pass.
   if (tokens != nullptr) {
     transpose(w_ih_t, w.w_ih, G, E);
     for (size_t r = 0; r < rows; ++r) {
@@ -81,10 +32,6 @@ void lstm_forward(LstmCache cache, const float* input, const int32_t* tokens, fl
   } else {
     gemm_nt(cache.gates, input, w.w_ih, static_cast<int>(rows), G, E, 0.0f);
   }
-  for (size_t r = 0; r < rows; ++r) {
-    float* gate = cache.gates + r * G;
-    for (int j = 0; j < G; ++j) gate[j] += w.b_ih[j] + w.b_hh[j];
-  }
   const size_t state = static_cast<size_t>(B) * H;
   std::memset(cache.cells, 0, sizeof(float) * state);
   std::memset(cache.hiddens, 0, sizeof(float) * state);
@@ -92,7 +39,7 @@ void lstm_forward(LstmCache cache, const float* input, const int32_t* tokens, fl
     float* gates_t = cache.gates + static_cast<size_t>(t) * B * G;
     if (t > 0) gemm_nt(gates_t, cache.hiddens + t * state, w.w_hh, B, G, H, 1.0f);
     lstm_cell_forward(gates_t, cache.cells + (t + 1) * state, cache.hiddens + (t + 1) * state,
-                      cache.cell_tanh + t * state, cache.cells + t * state, B, H);
+                      cache.cell_tanh + t * state, cache.cells + t * state, w.b_ih, w.b_hh, B, H);
   }
 }
 

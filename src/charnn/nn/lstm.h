@@ -1,5 +1,6 @@
 // The fast LSTM layer: forward over all T steps and backpropagation through
-// time, on BLAS products. lstm_ref.h holds the plain scalar twin the tests use.
+// time, on BLAS products and the fused elementwise passes of lstm_cell.h.
+// model_ref.h holds the plain scalar twin the tests use.
 //
 // Legend: T time steps, B batch, E input width, H hidden units, G = 4H gates,
 // gate order i, f, g, o (as PyTorch). All buffers are time-major and row-major.

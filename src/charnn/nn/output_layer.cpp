@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "charnn/nn/activations.h"
 #include "charnn/nn/blas.h"
 
 namespace charnn {
@@ -22,10 +23,8 @@ double output_forward(float* probs, const float* y, const float* w, const float*
     // Subtracting the max keeps exp in range; the loss uses log-sum-exp form.
     double sum = 0.0;
     const float target_logit = row[targets[n]];
-    for (int v = 0; v < V; ++v) {
-      row[v] = std::exp(row[v] - top);
-      sum += row[v];
-    }
+    for (int v = 0; v < V; ++v) row[v] = fast_exp(row[v] - top);
+    for (int v = 0; v < V; ++v) sum += row[v];
     const auto inv = static_cast<float>(1.0 / sum);
     for (int v = 0; v < V; ++v) row[v] *= inv;
     loss += std::log(sum) - static_cast<double>(target_logit - top);

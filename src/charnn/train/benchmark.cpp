@@ -93,6 +93,8 @@ BenchRate time_sampling(const Model& model, const BenchOptions& o, int S) {
   Sampler sampler(sampling, model.config.vocab_size);
   std::vector<int32_t> tokens(static_cast<size_t>(S), 0);
   const int V = model.config.vocab_size;
+  // Steps per timed chunk: about 1000 for one stream of config A, fewer as a
+  // step's work (S x H x L) grows, so a chunk lasts milliseconds, not seconds.
   const int steps = std::max(1, 2000 / (S * model.config.hidden * model.config.layers / 250 + 1));
   return time_chunks(o.seconds, static_cast<double>(steps) * S, [&] {
     for (int i = 0; i < steps; ++i) {

@@ -1,0 +1,215 @@
+#!/usr/bin/python3
+"""Training and sampling throughput of charnn and PyTorch, measured in the same
+run on the same machine, written as a markdown table to docs/benchmarks.md.
+
+Both engines train the same model (one-hot input -> L stacked LSTM layers of H
+units -> linear -> softmax cross-entropy; RMSprop lr 1e-3, gradient norm
+clipped at 5, no dropout) on random tokens, and sample one stream one
+character at a time (step, softmax, draw). Each engine runs at 1 and 2
+threads; the table keeps each engine's best thread count. The runs are
+interleaved (torch, charnn, torch, charnn, ...) and repeated, and each cell is
+the median over repeats, so a neighbour's load on a shared machine hits both.
+
+Usage: /usr/bin/python3 bench/compare_pytorch.py [--charnn build/charnn]
+           [--repeats 3] [--seconds 2] [--out docs/benchmarks.md]
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+
+import torch
+
+CONFIGS = {  # name: (V, L, H, T, B)
+    "A": (68, 1, 250, 25, 32),
+    "B": (75, 3, 700, 50, 32),
+}
+THREADS = (1, 2)
+
+
+class Net(torch.nn.Module):
+    def __init__(self, V, L, H):
+        super().__init__()
+        self.V = V
+        self.lstm = torch.nn.LSTM(V, H, L)
+        self.fc = torch.nn.Linear(H, V)
+
+    def forward(self, x, state=None):
+        out, state = self.lstm(torch.nn.functional.one_hot(x, self.V).float(), state)
+        return self.fc(out), state
+
+
+def timed_median(run_chunk, chars_per_chunk, seconds, min_chunks):
+    """Median chars/s over chunks timed for about `seconds`, after one warm-up chunk."""
+    run_chunk()
+    rates, start = [], time.perf_counter()
+    while len(rates) < min_chunks or time.perf_counter() - start < seconds:
+        t0 = time.perf_counter()
+        run_chunk()
+        rates.append(chars_per_chunk / (time.perf_counter() - t0))
+    return statistics.median(rates)
+
+
+def torch_rates(config, threads, seconds):
+    V, L, H, T, B = CONFIGS[config]
+    torch.set_num_threads(threads)
+    torch.manual_seed(1)
+    net = Net(V, L, H)
+    opt = torch.optim.RMSprop(net.parameters(), lr=1e-3, alpha=0.9, eps=1e-7)
+    x = torch.randint(0, V, (T, B))
+    y = torch.randint(0, V, (T, B))
+    loss_fn = torch.nn.CrossEntropyLoss()
+
+    def train_step():
+        opt.zero_grad()
+        logits, _ = net(x)
+        loss = loss_fn(logits.reshape(-1, V), y.reshape(-1))
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(net.parameters(), 5.0)
+        opt.step()
+
+    # Config B takes about a second a step: a few steps are enough.
+    train = timed_median(train_step, T * B, seconds if config == "A" else 0.0, 3)
+    steps = 200 if config == "A" else 10
+    token = torch.zeros((1, 1), dtype=torch.long)
+    state = [None]
+
+    def sample_chunk():
+        nonlocal token
+        with torch.no_grad():
+            for _ in range(steps):
+                logits, state[0] = net(token, state[0])
+                probs = torch.softmax(logits[0, 0], dim=-1)
+                token = torch.multinomial(probs, 1).view(1, 1)
+
+    sample = timed_median(sample_chunk, steps, seconds, 3)
+    return {"train": train, "sample": sample}
+
+
+def charnn_rates(binary, config, threads, seconds):
+    out = subprocess.run([binary, "bench", "--config", config, "--threads", str(threads), "--seconds", str(seconds),
+                          "--json"], check=True, capture_output=True, text=True).stdout
+    j = json.loads(out)
+    return {"train": j["train"]["chars_per_second"], "sample": j["sample"]["chars_per_second"],
+            "batched": j["batched_sample"]["chars_per_second"], "streams": j["streams"]}
+
+
+def machine_description():
+    model = "unknown CPU"
+    for line in open("/proc/cpuinfo"):
+        if line.startswith("model name"):
+            model = line.split(":", 1)[1].strip()
+            break
+    flags = open("/proc/cpuinfo").read()
+    isa = [f for f in ("avx2", "avx512f", "avx512_bf16", "amx_tile") if f in flags]
+    mem = int(open("/proc/meminfo").readline().split()[1]) / 2**20
+    return f"{model}, {os.cpu_count()} cores ({', '.join(isa)}), {mem:.0f} GiB, {platform.platform()}"
+
+
+def package_version(name):
+    try:
+        return subprocess.run(["dpkg-query", "-W", "-f=${Version}", name], capture_output=True, text=True).stdout
+    except OSError:
+        return "?"
+
+
+def fmt(x):
+    return f"{x:,.0f}"
+
+
+def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    root = os.path.dirname(here)
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--charnn", default=os.path.join(root, "build", "charnn"))
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--seconds", type=float, default=2.0)
+    ap.add_argument("--out", default=os.path.join(root, "docs", "benchmarks.md"))
+    args = ap.parse_args()
+
+    results = {}  # (engine, config, threads) -> list of dicts
+    started = time.time()
+    for rep in range(args.repeats):
+        for config in CONFIGS:
+            for threads in THREADS:
+                print(f"repeat {rep + 1}/{args.repeats}: config {config}, {threads} thread(s)", file=sys.stderr)
+                results.setdefault(("torch", config, threads), []).append(torch_rates(config, threads, args.seconds))
+                results.setdefault(("charnn", config, threads), []).append(
+                    charnn_rates(args.charnn, config, threads, args.seconds))
+
+    def median(engine, config, threads, key):
+        return statistics.median(r[key] for r in results[(engine, config, threads)])
+
+    def best(engine, config, key):
+        return max((median(engine, config, t, key), t) for t in THREADS)
+
+    rows = []
+    for config in CONFIGS:
+        V, L, H, T, B = CONFIGS[config]
+        shape = f"{L}x{H}, V {V}, T {T}, B {B}"
+        for key, label in (("train", "training"), ("sample", "sampling, one stream")):
+            (tr, tt), (cr, ct) = best("torch", config, key), best("charnn", config, key)
+            rows.append(f"| {label}, config {config} ({shape}) | {fmt(tr)} ({tt}t) | {fmt(cr)} ({ct}t) | "
+                        f"{cr / tr:.2f}x |")
+    extra = []
+    for config in CONFIGS:
+        streams = results[("charnn", config, 1)][0]["streams"]
+        (br, bt), (sr, _) = best("charnn", config, "batched"), best("charnn", config, "sample")
+        extra.append(f"| charnn sampling, {streams} streams batched, config {config} | {fmt(br)} ({bt}t) | "
+                     f"{br / sr:.1f}x the one-stream rate |")
+    for engine in ("torch", "charnn"):
+        one, two = median(engine, "B", 1, "train"), median(engine, "B", 2, "train")
+        name = "PyTorch" if engine == "torch" else "charnn"
+        extra.append(f"| {name} training config B, 2 threads vs 1 | {fmt(two)} vs {fmt(one)} | {two / one:.2f}x |")
+
+    charnn_version = subprocess.run([args.charnn, "--version"], capture_output=True, text=True).stdout.strip()
+    compiler = subprocess.run(["c++", "--version"], capture_output=True, text=True).stdout.splitlines()[0]
+    per_run = []
+    for (engine, config, threads), runs in sorted(results.items()):
+        for key in ("train", "sample"):
+            per_run.append(f"| {engine} | {config} | {threads} | {key} | "
+                           f"{', '.join(fmt(r[key]) for r in runs)} |")
+    text = f"""# Benchmarks: charnn against PyTorch
+
+Written by `bench/compare_pytorch.py` on {datetime.date.today().isoformat()}, in
+{time.time() - started:.0f} s. Characters per second (higher is better); each
+cell is the median over {args.repeats} interleaved repeats of each engine's
+median over timed chunks, at the engine's best thread count (`(1t)`, `(2t)`).
+
+- Machine: {machine_description()}
+- PyTorch {torch.__version__} (Debian python3-torch), {torch.get_num_interop_threads()} inter-op threads
+- {charnn_version}, {compiler}, OpenBLAS {package_version("libopenblas0-pthread")} (pthread)
+- Command: `/usr/bin/python3 bench/compare_pytorch.py --repeats {args.repeats} --seconds {args.seconds}`
+  (charnn side: `charnn bench --config A|B --threads 1|2 --json --seconds {args.seconds}`)
+- Workload: one-hot input, L x LSTM(H), linear to V, softmax cross-entropy,
+  RMSprop with gradient-norm clipping at 5, random tokens, no dropout. Sampling
+  is one stream, one character per step including the softmax and the draw.
+  The machine is shared with other work; read ratios, not absolute numbers.
+
+| measure | PyTorch | charnn | charnn / PyTorch |
+|---|---|---|---|
+{chr(10).join(rows)}
+
+| measure | value | ratio |
+|---|---|---|
+{chr(10).join(extra)}
+
+## Every run
+
+| engine | config | threads | measure | chars/s per repeat |
+|---|---|---|---|---|
+{chr(10).join(per_run)}
+"""
+    os.makedirs(os.path.dirname(args.out), exist_ok=True)
+    with open(args.out, "w") as f:
+        f.write(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,132 @@
+// Microbenchmarks of the kernels a training or sampling step is made of, on
+// the shapes of configs A (1x250, V 68, T 25, B 32) and B (3x700, V 75, T 50,
+// B 32). Items are characters (or elements for the activations), so rates read
+// as chars/s. Run: ./build/bench/charnn_kernel_bench [--benchmark_filter=...]
+#include <cmath>
+#include <vector>
+
+#include <benchmark/benchmark.h>
+
+#include "charnn/nn/activations.h"
+#include "charnn/nn/blas.h"
+#include "charnn/nn/inference.h"
+#include "charnn/nn/init.h"
+#include "charnn/nn/lstm_cell.h"
+#include "charnn/nn/model.h"
+#include "charnn/rng.h"
+
+namespace charnn {
+namespace {
+
+std::vector<float> uniform(size_t n, float scale, uint64_t seed) {
+  Rng rng(seed);
+  std::vector<float> v(n);
+  for (float& x : v) x = scale * (2.0f * rng.uniform_float() - 1.0f);
+  return v;
+}
+
+std::vector<int32_t> tokens(size_t n, int V) {
+  Rng rng(7);
+  std::vector<int32_t> t(n);
+  for (auto& x : t) x = static_cast<int32_t>(rng.below(static_cast<uint64_t>(V)));
+  return t;
+}
+
+Model make_model(int V, int L, int H) {
+  ModelConfig config;
+  config.vocab_size = V;
+  config.layers = L;
+  config.hidden = H;
+  config.dropout.assign(static_cast<size_t>(L), 0.0f);
+  Model model(config);
+  initialize_parameters(model.params.data(), config, model.layout, 1);
+  return model;
+}
+
+void BM_std_tanh(benchmark::State& state) {
+  std::vector<float> x = uniform(4096, 8.0f, 1), y(x.size());
+  for (auto _ : state) {
+    for (size_t i = 0; i < x.size(); ++i) y[i] = std::tanh(x[i]);
+    benchmark::DoNotOptimize(y.data());
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(x.size()));
+}
+BENCHMARK(BM_std_tanh);
+
+void BM_fast_tanh(benchmark::State& state) {
+  std::vector<float> x = uniform(4096, 8.0f, 1), y(x.size());
+  for (auto _ : state) {
+    for (size_t i = 0; i < x.size(); ++i) y[i] = fast_tanh(x[i]);
+    benchmark::DoNotOptimize(y.data());
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(x.size()));
+}
+BENCHMARK(BM_fast_tanh);
+
+// One time step's elementwise pass for a batch of 32 (args: H).
+void BM_lstm_cell_forward(benchmark::State& state) {
+  const int H = static_cast<int>(state.range(0)), B = 32;
+  const auto pre = uniform(static_cast<size_t>(B) * 4 * H, 4.0f, 2), bias = uniform(4 * static_cast<size_t>(H), 1.0f, 3);
+  std::vector<float> gates(pre.size()), c(static_cast<size_t>(B) * H), h(c.size()), tc(c.size());
+  const auto c_prev = uniform(c.size(), 1.0f, 4);
+  for (auto _ : state) {
+    std::copy(pre.begin(), pre.end(), gates.begin());
+    lstm_cell_forward(gates.data(), c.data(), h.data(), tc.data(), c_prev.data(), bias.data(), bias.data(), B, H);
+    benchmark::DoNotOptimize(h.data());
+  }
+  state.SetItemsProcessed(state.iterations() * B);
+}
+BENCHMARK(BM_lstm_cell_forward)->Arg(250)->Arg(700);
+
+// The recurrent product of one step: (32, H) x (H, 4H) (args: H, threads).
+void BM_recurrent_gemm(benchmark::State& state) {
+  const int H = static_cast<int>(state.range(0)), B = 32;
+  blas_set_threads(static_cast<int>(state.range(1)));
+  const auto w = uniform(static_cast<size_t>(4) * H * H, 0.1f, 5), h = uniform(static_cast<size_t>(B) * H, 1.0f, 6);
+  std::vector<float> gates(static_cast<size_t>(B) * 4 * H, 0.0f);
+  for (auto _ : state) {
+    gemm_nt(gates.data(), h.data(), w.data(), B, 4 * H, H, 1.0f);
+    benchmark::DoNotOptimize(gates.data());
+  }
+  state.SetItemsProcessed(state.iterations() * B);
+}
+BENCHMARK(BM_recurrent_gemm)->Args({250, 1})->Args({250, 2})->Args({700, 1})->Args({700, 2});
+
+// Forward plus backward over a (T, B) batch (args: config 0 = A, 1 = B; threads).
+void BM_model_forward_backward(benchmark::State& state) {
+  const bool big = state.range(0) == 1;
+  const int V = big ? 75 : 68, L = big ? 3 : 1, H = big ? 700 : 250, T = big ? 50 : 25, B = 32;
+  blas_set_threads(static_cast<int>(state.range(1)));
+  const Model model = make_model(V, L, H);
+  TrainingWorkspace ws(model.config, T, B);
+  std::vector<float> grads(model.layout.total(), 0.0f);
+  const auto in = tokens(static_cast<size_t>(T) * B, V), out = tokens(static_cast<size_t>(T) * B, V);
+  for (auto _ : state) {
+    model_forward(ws, model, in.data(), out.data(), T, B, true);
+    model_backward(grads.data(), ws, model, in.data(), T, B, 1.0f / static_cast<float>(T * B));
+  }
+  state.SetItemsProcessed(state.iterations() * T * B);
+}
+BENCHMARK(BM_model_forward_backward)->Args({0, 1})->Args({0, 2})->Args({1, 1})->Args({1, 2})->Unit(benchmark::kMillisecond);
+
+// One inference step for S streams (args: config, S, threads).
+void BM_inference_step(benchmark::State& state) {
+  const bool big = state.range(0) == 1;
+  const int S = static_cast<int>(state.range(1));
+  blas_set_threads(static_cast<int>(state.range(2)));
+  const Model model = big ? make_model(75, 3, 700) : make_model(68, 1, 250);
+  InferenceState inference(model, S);
+  const auto in = tokens(static_cast<size_t>(S), model.config.vocab_size);
+  for (auto _ : state) benchmark::DoNotOptimize(inference.step(in.data()));
+  state.SetItemsProcessed(state.iterations() * S);
+}
+BENCHMARK(BM_inference_step)
+    ->Args({0, 1, 1})
+    ->Args({0, 64, 1})
+    ->Args({1, 1, 1})
+    ->Args({1, 1, 2})
+    ->Args({1, 64, 2})
+    ->Unit(benchmark::kMicrosecond);
+
+}  // namespace
+}  // namespace charnn
