@@ -21,7 +21,9 @@ std::vector<double> frequencies(Sampler& sampler, int draws) {
 }
 
 TEST(Sampler, TemperatureZeroAndTopKOneAreArgmax) {
-  for (SamplingOptions o : {SamplingOptions{0.0f, 0, 1.0f, 1}, SamplingOptions{1.0f, 1, 1.0f, 1}}) {
+  // The same character 100 times is a cycle the loop guard would break after 31 (loop_guard_test.cpp).
+  for (SamplingOptions o : {SamplingOptions{.temperature = 0.0f, .loop_guard = false},
+                            SamplingOptions{.top_k = 1, .loop_guard = false}}) {
     Sampler sampler(o, 4);
     for (int i = 0; i < 100; ++i) ASSERT_EQ(sampler.sample(kLogits.data()), 3);
   }
@@ -68,7 +70,7 @@ TEST(Sampler, TopPKeepsTheSmallestSetReachingP) {
   EXPECT_EQ(kept[1], 0.0f);
   EXPECT_NEAR(kept[2], 3.0 / 7.0, 1e-6);
   EXPECT_NEAR(kept[3], 4.0 / 7.0, 1e-6);
-  Sampler just_top({1.0f, 0, 0.4f, 9}, 4);
+  Sampler just_top({.top_p = 0.4f, .seed = 9, .loop_guard = false}, 4);
   for (int i = 0; i < 50; ++i) ASSERT_EQ(just_top.sample(kLogits.data()), 3);
 }
 
@@ -89,6 +91,10 @@ TEST(Sampler, RejectsImpossibleOptions) {
   EXPECT_THROW(SamplingOptions({1.0f, -1, 1.0f, 1}).validate(), Error);
   EXPECT_THROW(SamplingOptions({1.0f, 0, 0.0f, 1}).validate(), Error);
   EXPECT_THROW(SamplingOptions({1.0f, 0, 1.5f, 1}).validate(), Error);
+  EXPECT_THROW(SamplingOptions({.repetition_penalty = 0.9f}).validate(), Error);
+  EXPECT_THROW(SamplingOptions({.repetition_penalty = INFINITY}).validate(), Error);
+  EXPECT_THROW(SamplingOptions({.repetition_window = 0}).validate(), Error);
+  EXPECT_NO_THROW(SamplingOptions({.repetition_penalty = 1.0f, .repetition_window = 1}).validate());
 }
 
 }  // namespace

@@ -31,6 +31,7 @@ void add_train_command(CLI::App& app);
 void add_sample_command(CLI::App& app);
 void add_eval_command(CLI::App& app);
 void add_info_command(CLI::App& app);
+void add_novelty_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
 
 // Runs a validation function, turning its Error into a UsageError.

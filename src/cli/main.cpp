@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
                "  charnn sample --model runs/municipios --items 20 --temperature 0.8\n"
                "  charnn eval --model runs/municipios/best.safetensors --text names.txt\n"
                "  charnn info --model runs/municipios/best.safetensors\n"
+               "  charnn novelty --model runs/municipios --items-file names.txt\n"
                "  charnn bench --config B --json",
                "charnn"};
   app.require_subcommand(1);
@@ -22,6 +23,7 @@ int main(int argc, char** argv) {
   charnn::cli::add_sample_command(app);
   charnn::cli::add_eval_command(app);
   charnn::cli::add_info_command(app);
+  charnn::cli::add_novelty_command(app);
   charnn::cli::add_bench_command(app);
   try {
     app.parse(argc, argv);

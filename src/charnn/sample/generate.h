@@ -1,6 +1,6 @@
 // Generating text from a trained model: a stream of characters after a prime
 // text, or newline-terminated items (one name per line) each begun from a line
-// start. Characters go to a callback as they are drawn.
+// start, optionally only items not seen before and not in the training text.
 #pragma once
 
 #include <cstdint>
@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "charnn/nn/model.h"
+#include "charnn/sample/novelty.h"
 #include "charnn/sample/sampler.h"
 #include "charnn/text/vocabulary.h"
 
@@ -22,10 +23,32 @@ using EmitFn = std::function<void(char32_t)>;
 void generate_text(const Model& model, const Vocabulary& vocabulary, Sampler& sampler, std::u32string_view prime,
                    int64_t length, const EmitFn& emit);
 
-// Draws `count` items, each from a fresh state fed '\n' then the prime (which
-// starts every item), ending at '\n' or after max_length characters. Throws
-// Error when the vocabulary has no '\n' (the corpus is not line-structured).
-std::vector<std::u32string> generate_items(const Model& model, const Vocabulary& vocabulary, Sampler& sampler,
-                                           std::u32string_view prime, int count, int max_length);
+struct ItemRequest {
+  int count = 0;
+  int max_length = 200;                  // characters, the prime included
+  bool unique = false;                   // draw again instead of repeating an item
+  const TrainingLines* novel = nullptr;  // when set, draw again instead of copying one of its lines
+  int64_t max_attempts = 0;              // items drawn before giving up; 0 = 100 per requested item
+};
+
+struct GeneratedItem {
+  std::u32string text;
+  bool cut_at_max_length = false;  // ended at max_length, not at a drawn '\n'
+};
+
+struct ItemBatch {
+  std::vector<GeneratedItem> items;  // fewer than requested when the attempts ran out
+  int64_t attempts = 0;              // items drawn, the rejected ones included
+  int64_t rejected_duplicates = 0;
+  int64_t rejected_copies = 0;
+};
+
+// Draws items, each from a fresh model state and a fresh sampler history, fed
+// '\n' then the prime (which starts every item), ending at '\n' or after
+// max_length characters. Rejected items (duplicates with `unique`, training
+// lines with `novel`) are drawn again, at most max_attempts draws in all.
+// Throws Error when the vocabulary has no '\n' (the corpus is not line-structured).
+ItemBatch generate_items(const Model& model, const Vocabulary& vocabulary, Sampler& sampler, std::u32string_view prime,
+                         const ItemRequest& request);
 
 }  // namespace charnn

@@ -1,8 +1,9 @@
-// Temperature, top-k and top-p sampling; see sampler.h.
+// Repetition penalty, loop guard, temperature, top-k and top-p sampling; see sampler.h.
 #include "charnn/sample/sampler.h"
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include <fmt/format.h>
 
@@ -10,29 +11,79 @@
 
 namespace charnn {
 
+namespace {
+constexpr int kMaxRepetitionWindow = 1000000;
+}  // namespace
+
 void SamplingOptions::validate() const {
   if (!(temperature >= 0.0f && std::isfinite(temperature))) {
     throw Error(fmt::format("--temperature must be >= 0 (got {})", temperature));
   }
   if (top_k < 0) throw Error(fmt::format("--top-k must be >= 0 (got {})", top_k));
   if (!(top_p > 0.0f && top_p <= 1.0f)) throw Error(fmt::format("--top-p must be in (0, 1] (got {})", top_p));
+  if (!(repetition_penalty >= 1.0f && std::isfinite(repetition_penalty))) {
+    throw Error(fmt::format("--repetition-penalty must be >= 1 (got {}; 1 turns it off)", repetition_penalty));
+  }
+  if (repetition_window < 1 || repetition_window > kMaxRepetitionWindow) {
+    throw Error(
+        fmt::format("--repetition-window must be between 1 and {} (got {})", kMaxRepetitionWindow, repetition_window));
+  }
 }
 
 Sampler::Sampler(const SamplingOptions& options, int vocab_size)
     : options_(options), rng_(options.seed, RngStream::sample, 0) {
   options_.validate();
-  probs_.assign(static_cast<size_t>(vocab_size), 0.0f);
-  order_.assign(static_cast<size_t>(vocab_size), 0);
+  const size_t V = static_cast<size_t>(vocab_size);
+  logits_.assign(V, 0.0f);
+  probs_.assign(V, 0.0f);
+  order_.assign(V, 0);
+  seen_.assign(V, 0);
+  window_.assign(static_cast<size_t>(options_.repetition_window), 0);
+}
+
+void Sampler::restart() {
+  std::fill(seen_.begin(), seen_.end(), 0);
+  drawn_ = 0;
+  guard_.restart();
 }
 
 int Sampler::sample(const float* logits) {
+  adjust_logits(logits);
+  const int token = draw();
+  record(token);
+  return token;
+}
+
+void Sampler::adjust_logits(const float* logits) {
+  const int V = static_cast<int>(logits_.size());
+  const float R = options_.repetition_penalty;
+  for (int v = 0; v < V; ++v) {
+    const float z = logits[v];
+    const bool penalised = R != 1.0f && seen_[static_cast<size_t>(v)] > 0;
+    logits_[static_cast<size_t>(v)] = !penalised ? z : z > 0.0f ? z / R : z * R;
+  }
+  if (!options_.loop_guard) return;
+  // The list runs from the shortest period up. When it holds every character
+  // (a tiny vocabulary caught in several cycles at once), the last one stays
+  // allowed: the shorter cycles are broken and the longest may complete.
+  const int n = std::min(guard_.forbidden(forbidden_.data()), V - 1);
+  if (n <= 0) return;
+  for (int i = 0; i < n; ++i) {
+    logits_[static_cast<size_t>(forbidden_[static_cast<size_t>(i)])] = -std::numeric_limits<float>::infinity();
+  }
+  ++interventions_;
+}
+
+int Sampler::draw() {
   const int V = static_cast<int>(probs_.size());
+  const float* logits = logits_.data();
   if (options_.temperature == 0.0f || options_.top_k == 1) {
     const int best = static_cast<int>(std::max_element(logits, logits + V) - logits);
     std::fill(probs_.begin(), probs_.end(), 0.0f);
     probs_[static_cast<size_t>(best)] = 1.0f;
     return best;
   }
+  // At least one logit is finite (the guard never forbids all), so top is, and forbidden ones get exp(-inf) = 0.
   const float top = *std::max_element(logits, logits + V);
   double sum = 0.0;
   for (int v = 0; v < V; ++v) {
@@ -77,6 +128,16 @@ int Sampler::sample(const float* logits) {
     if (u < cumulative) return v;
   }
   return last;
+}
+
+void Sampler::record(int32_t token) {
+  const size_t N = window_.size();
+  int32_t& slot = window_[static_cast<size_t>(drawn_ % static_cast<int64_t>(N))];
+  if (drawn_ >= static_cast<int64_t>(N)) --seen_[static_cast<size_t>(slot)];  // leaves the window
+  slot = token;
+  ++seen_[static_cast<size_t>(token)];
+  ++drawn_;
+  guard_.push(token);
 }
 
 }  // namespace charnn
