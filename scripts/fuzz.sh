@@ -7,7 +7,7 @@ seconds="${1:-60}"
 cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
   -DCHARNN_FUZZ=ON -DCHARNN_BUILD_BENCH=OFF >/dev/null
 cmake --build build-fuzz
-for target in checkpoint utf8; do
+for target in checkpoint utf8 state_dict; do
   work="build-fuzz/corpus-$target"
   mkdir -p "$work"
   echo "fuzzing $target for ${seconds}s"

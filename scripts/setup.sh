@@ -6,7 +6,12 @@ packages=(
   build-essential cmake ninja-build pkg-config
   libopenblas-dev nlohmann-json3-dev libcli11-dev libfmt-dev libssl-dev
   libgtest-dev libbenchmark-dev
+  libopenmpi-dev openmpi-bin
   clang libclang-rt-dev
+  libcpp-httplib-dev
+  # Tests only (each skips itself without them): `charnn serve` in a real
+  # browser, PyTorch interop, and SVG -> PNG for looking at `charnn plot`.
+  chromium python3-torch python3-numpy librsvg2-bin
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -45,7 +45,7 @@ TEST(GenerateItems, UniqueItemsAreAllDifferent) {
   ASSERT_EQ(items.size(), 40u);
   EXPECT_EQ(std::set<std::u32string>(items.begin(), items.end()).size(), 40u);
   EXPECT_GT(batch.rejected_duplicates, 0);
-  EXPECT_EQ(batch.attempts, 40 + batch.rejected_duplicates);
+  EXPECT_EQ(batch.attempts, 40 + batch.rejected_duplicates + batch.rejected_empty);
 }
 
 TEST(GenerateItems, NovelItemsAreNeverATrainingLine) {
@@ -59,17 +59,30 @@ TEST(GenerateItems, NovelItemsAreNeverATrainingLine) {
 }
 
 TEST(GenerateItems, AttemptsAreBoundedWhenNoNewItemCanBeFound) {
-  // Greedy sampling draws the same item every time: one is accepted, then every attempt is a duplicate.
-  const Model model = test::seeded_model(kVocabulary, 8, 21, 1.5f);
-  Sampler sampler({.temperature = 0.0f}, kVocabulary.size());
-  const ItemBatch batch =
-      generate_items(model, kVocabulary, sampler, U"", {.count = 3, .unique = true, .max_attempts = 25});
+  // Greedy sampling draws the same item every time: one is accepted, then every
+  // attempt is a duplicate. No newline bias, and items cut at 5 characters, so
+  // the greedy item is never the empty line.
+  const Model model = test::seeded_model(kVocabulary, 8, 21, -5.0f);
+  Sampler sampler({.temperature = 0.0f, .loop_guard = false}, kVocabulary.size());
+  const ItemBatch batch = generate_items(model, kVocabulary, sampler, U"",
+                                         {.count = 3, .max_length = 5, .unique = true, .max_attempts = 25});
   EXPECT_EQ(batch.items.size(), 1u);
   EXPECT_EQ(batch.attempts, 25);
   EXPECT_EQ(batch.rejected_duplicates, 24);
+  EXPECT_EQ(batch.rejected_empty, 0);
   // The default budget is 100 attempts per requested item.
-  Sampler again({.temperature = 0.0f}, kVocabulary.size());
-  EXPECT_EQ(generate_items(model, kVocabulary, again, U"", {.count = 3, .unique = true}).attempts, 300);
+  Sampler again({.temperature = 0.0f, .loop_guard = false}, kVocabulary.size());
+  EXPECT_EQ(generate_items(model, kVocabulary, again, U"", {.count = 3, .max_length = 5, .unique = true}).attempts, 300);
+}
+
+TEST(GenerateItems, EmptyLinesAreDrawnAgainNotReturned) {
+  const Model model = test::seeded_model(kVocabulary, 8, 21, 1.5f);
+  Sampler sampler({.seed = 3}, kVocabulary.size());
+  const ItemBatch batch = generate_items(model, kVocabulary, sampler, U"", {.count = 200});
+  for (const GeneratedItem& item : batch.items) EXPECT_FALSE(item.text.empty());
+  EXPECT_EQ(batch.items.size(), 200u);
+  EXPECT_GT(batch.rejected_empty, 0) << "this model draws a newline first now and then";
+  EXPECT_EQ(batch.attempts, 200 + batch.rejected_empty);
 }
 
 TEST(GenerateItems, ItemsCutAtMaxLengthAreMarked) {

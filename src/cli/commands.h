@@ -31,8 +31,12 @@ void add_train_command(CLI::App& app);
 void add_sample_command(CLI::App& app);
 void add_eval_command(CLI::App& app);
 void add_info_command(CLI::App& app);
-void add_novelty_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
+void add_novelty_command(CLI::App& app);
+void add_plot_command(CLI::App& app);
+void add_serve_command(CLI::App& app);
+void add_probe_command(CLI::App& app);
+void add_import_command(CLI::App& app);
 
 // Runs a validation function, turning its Error into a UsageError.
 template <class F>

@@ -12,19 +12,27 @@ int main(int argc, char** argv) {
                "Examples:\n"
                "  charnn train --preset municipios --out runs/municipios\n"
                "  charnn sample --model runs/municipios --items 20 --temperature 0.8\n"
+               "  charnn novelty --model runs/municipios --items-file names.txt\n"
                "  charnn eval --model runs/municipios/best.safetensors --text names.txt\n"
                "  charnn info --model runs/municipios/best.safetensors\n"
-               "  charnn novelty --model runs/municipios --items-file names.txt\n"
-               "  charnn bench --config B --json",
+               "  charnn bench --config B --json\n"
+               "  charnn plot runs/municipios -o loss.svg\n"
+               "  charnn serve --model runs/municipios --port 8080\n"
+               "  charnn probe --model runs/municipios --prime 'San '\n"
+               "  charnn import --state-dict model.safetensors --vocab vocab.json --out imported.safetensors",
                "charnn"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "charnn 0.1.0");
   charnn::cli::add_train_command(app);
   charnn::cli::add_sample_command(app);
+  charnn::cli::add_novelty_command(app);
   charnn::cli::add_eval_command(app);
   charnn::cli::add_info_command(app);
-  charnn::cli::add_novelty_command(app);
   charnn::cli::add_bench_command(app);
+  charnn::cli::add_plot_command(app);
+  charnn::cli::add_serve_command(app);
+  charnn::cli::add_probe_command(app);
+  charnn::cli::add_import_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -64,6 +64,11 @@ ItemBatch generate_items(const Model& model, const Vocabulary& vocabulary, Sampl
   while (static_cast<int>(batch.items.size()) < request.count && batch.attempts < budget) {
     ++batch.attempts;
     const bool cut = draw_item(state, sampler, vocabulary, newline, prime, prefix, request.max_length, item);
+    // A newline straight after the prime is an empty line, not an item.
+    if (item.size() == prime.size()) {
+      ++batch.rejected_empty;
+      continue;
+    }
     if (request.novel != nullptr && request.novel->contains(item)) {
       ++batch.rejected_copies;
       continue;

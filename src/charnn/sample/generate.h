@@ -41,6 +41,7 @@ struct ItemBatch {
   int64_t attempts = 0;              // items drawn, the rejected ones included
   int64_t rejected_duplicates = 0;
   int64_t rejected_copies = 0;
+  int64_t rejected_empty = 0;        // a newline drawn first: drawn again
 };
 
 // Draws items, each from a fresh model state and a fresh sampler history, fed
