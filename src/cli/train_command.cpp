@@ -1,5 +1,7 @@
 // `charnn train`: options -> TrainConfig + ModelConfig -> Trainer, one line per
-// epoch; or --resume DIR: the newest good checkpoint -> Trainer.
+// epoch; or --resume DIR: the newest good checkpoint -> Trainer. Launched by
+// mpirun as several ranks ($OMPI_COMM_WORLD_SIZE or $PMI_SIZE above 1), every
+// rank does the same and they train one model together; rank 0 alone speaks.
 #include <cmath>
 #include <csignal>
 #include <cstdio>
@@ -16,10 +18,13 @@
 #include "charnn/io/sha256.h"
 #include "charnn/nn/blas.h"
 #include "charnn/text/utf8.h"
+#include "charnn/train/collective.h"
 #include "charnn/train/corpus_defaults.h"
 #include "charnn/train/presets.h"
+#include "charnn/train/shared_checkpoint.h"
 #include "charnn/train/trainer.h"
 #include "cli/commands.h"
+#include "cli/rank_coordination.h"
 #include "cli/stop_signals.h"
 #include "cli/train_report.h"
 
@@ -55,8 +60,16 @@ std::set<int64_t> injected_faults() {
   return steps;
 }
 
-TrainerOptions trainer_options(const TrainOptions& o, TrainReporter& reporter) {
+// Open MPI hands its ranks a pseudo-terminal whatever mpirun writes to (a log
+// file, usually), so a multi-rank run prints plain lines, not a live one.
+ReportStyle report_style(const TrainOptions& o, const Collective& world) {
+  const ReportStyle style = choose_report_style(o.quiet, o.log_json);
+  return style == ReportStyle::live && world.size() > 1 ? ReportStyle::plain : style;
+}
+
+TrainerOptions trainer_options(const TrainOptions& o, TrainReporter& reporter, Collective& world) {
   TrainerOptions options;
+  options.collective = &world;
   options.checkpoint_every = o.checkpoint_every;
   options.keep = o.keep;
   options.stop = &install_stop_signals();
@@ -113,73 +126,96 @@ void configure_new_run(const TrainOptions& o, int64_t corpus_characters, int cor
   train.validate();
 }
 
-void finish(const Trainer& trainer, RunOutcome outcome, const std::string& out, const TrainReporter& reporter) {
+void finish(const Trainer& trainer, RunOutcome outcome, const std::string& out, const TrainReporter& reporter,
+            bool speaks) {
   const TrainProgress& progress = trainer.progress();
   if (outcome == RunOutcome::stopped) {
     std::fflush(stdout);
-    const int signal = install_stop_signals().load() == SIGTERM ? SIGTERM : SIGINT;
+    // A rank that was not signalled itself follows another one's request:
+    // schedulers and mpirun send SIGTERM.
+    const int signal = install_stop_signals().load() == SIGINT ? SIGINT : SIGTERM;
     throw StoppedBySignal(fmt::format("stopped at epoch {}, step {}; checkpoint saved in {}; continue with: charnn "
                                       "train --resume {}",
                                       progress.epochs_done + 1, progress.step, out, out),
                           128 + signal);
   }
-  reporter.done(progress, out, outcome == RunOutcome::early_stopped);
+  if (speaks) reporter.done(progress, out, outcome == RunOutcome::early_stopped);
 }
 
-void run_new(const TrainOptions& o) {
-  TrainReporter reporter(choose_report_style(o.quiet, o.log_json));
-  if (!o.preset.empty()) as_usage_error([&] { find_preset(o.preset); });
-  const std::string text_path = o.preset.empty() ? o.text : locate_preset_corpus(find_preset(o.preset), o.data_dir);
-  const std::string bytes = read_file_bytes(text_path);
-  const std::u32string text = utf8_decode(bytes, text_path);
-  if (text.empty()) throw Error(fmt::format("{}: the text is empty", text_path));
-  Vocabulary vocabulary = Vocabulary::from_text(text);
+// Trains to the end; rank 0 reports, a stop and the trainer's errors included.
+void train_and_finish(Collective& world, Trainer& trainer, const std::string& out, const TrainReporter& reporter) {
+  report_on_rank_zero(world, [&] { finish(trainer, trainer.run(), out, reporter, world.rank() == 0); });
+}
+
+void run_new(const TrainOptions& o, Collective& world) {
+  TrainReporter reporter(report_style(o, world));
+  std::string text_path, sizing_note, out;
+  size_t characters = 0;
   TrainConfig train;
   ModelConfig model;
-  std::string sizing_note;
-  as_usage_error([&] {
-    configure_new_run(o, static_cast<int64_t>(text.size()), vocabulary.size(), train, model, sizing_note);
+  std::unique_ptr<Trainer> trainer;
+  set_up_on_every_rank(world, [&] {
+    if (!o.preset.empty()) as_usage_error([&] { find_preset(o.preset); });
+    text_path = o.preset.empty() ? o.text : locate_preset_corpus(find_preset(o.preset), o.data_dir);
+    const std::string bytes = read_file_bytes(text_path);
+    const std::u32string text = utf8_decode(bytes, text_path);
+    if (text.empty()) throw Error(fmt::format("{}: the text is empty", text_path));
+    characters = text.size();
+    Vocabulary vocabulary = Vocabulary::from_text(text);
+    as_usage_error([&] {
+      configure_new_run(o, static_cast<int64_t>(text.size()), vocabulary.size(), train, model, sizing_note);
+    });
+    train.text_path = text_path;
+    train.text_sha256 = sha256_hex(bytes);
+    std::vector<int32_t> tokens = vocabulary.encode(text, text_path);
+    model.vocab_size = vocabulary.size();
+    as_usage_error([&] { model.validate(); });
+    out = o.out;
+    if (out.empty()) out = "runs/" + (o.preset.empty() ? std::filesystem::path(o.text).stem().string() : o.preset);
+    trainer = std::make_unique<Trainer>(train, model, std::move(vocabulary), std::move(tokens), out,
+                                        trainer_options(o, reporter, world));
   });
-  train.text_path = text_path;
-  train.text_sha256 = sha256_hex(bytes);
-  std::vector<int32_t> tokens = vocabulary.encode(text, text_path);
-  model.vocab_size = vocabulary.size();
-  as_usage_error([&] { model.validate(); });
-
-  std::string out = o.out;
-  if (out.empty()) out = "runs/" + (o.preset.empty() ? std::filesystem::path(o.text).stem().string() : o.preset);
-  Trainer trainer(train, model, std::move(vocabulary), std::move(tokens), out, trainer_options(o, reporter));
-  reporter.line(fmt::format("{}: {} characters, {} distinct; {} windows of {} ({} train, {} validation)", text_path,
-                            text.size(), model.vocab_size,
-                            trainer.split().train.size() + trainer.split().validation.size(), train.seq_length,
-                            trainer.split().train.size(), trainer.split().validation.size()));
-  if (!sizing_note.empty()) reporter.line(sizing_note);
-  reporter.line(fmt::format("model: {} x LSTM {} (dropout {}), {} parameters; {} lr {}, batch {}, {} epochs, seed {} -> {}",
-                            model.layers, model.hidden, fmt::join(model.dropout, ","),
-                            trainer.model().layout.parameter_count(), optimizer_name(train.optimizer.kind),
-                            train.optimizer.learning_rate, train.batch_size, train.epochs, train.seed, out));
-  finish(trainer, trainer.run(), out, reporter);
-}
-
-// The newest checkpoint in DIR that loads and verifies; says which ones it skipped.
-Checkpoint newest_good_checkpoint(const std::string& dir, const TrainReporter& reporter) {
-  const std::vector<std::string> candidates = RunDirectory(dir).resume_candidates();
-  if (candidates.empty()) throw Error(fmt::format("{}: no checkpoint to resume from", dir));
-  std::vector<std::string> problems;
-  for (const std::string& path : candidates) {
-    try {
-      Checkpoint checkpoint = load_checkpoint(path);
-      for (const std::string& p : problems) reporter.notice("warning: skipped " + p);
-      if (!problems.empty()) reporter.notice("resuming from the newest good checkpoint, " + path);
-      return checkpoint;
-    } catch (const Error& e) {
-      problems.push_back(e.what());
+  if (world.rank() == 0) {
+    reporter.line(fmt::format("{}: {} characters, {} distinct; {} windows of {} ({} train, {} validation)", text_path,
+                              characters, model.vocab_size,
+                              trainer->split().train.size() + trainer->split().validation.size(), train.seq_length,
+                              trainer->split().train.size(), trainer->split().validation.size()));
+    if (!sizing_note.empty()) reporter.line(sizing_note);
+    reporter.line(fmt::format(
+        "model: {} x LSTM {} (dropout {}), {} parameters; {} lr {}, batch {}, {} epochs, seed {} -> {}", model.layers,
+        model.hidden, fmt::join(model.dropout, ","), trainer->model().layout.parameter_count(),
+        optimizer_name(train.optimizer.kind), train.optimizer.learning_rate, train.batch_size, train.epochs,
+        train.seed, out));
+    if (world.size() > 1) {
+      reporter.line(fmt::format("data-parallel over {} ranks: about {} windows of each batch per rank", world.size(),
+                                train.batch_size / world.size()));
     }
   }
-  throw Error(fmt::format("{}: no usable checkpoint ({})", dir, fmt::join(problems, "; ")));
+  train_and_finish(world, *trainer, out, reporter);
 }
 
-void run_resume(const TrainOptions& o) {
+// The newest checkpoint in DIR that loads and verifies, the same on every rank
+// (rank 0 reads DIR); rank 0 says which ones it skipped. Every rank calls it.
+Checkpoint newest_good_checkpoint(const std::string& dir, Collective& world, const TrainReporter& reporter) {
+  std::vector<std::string> candidates;
+  if (world.rank() == 0) {
+    try {
+      candidates = RunDirectory(dir).resume_candidates();
+    } catch (const std::exception&) {
+      // an unreadable directory: no candidates, reported below
+    }
+  }
+  CheckpointChoice choice = load_first_good_checkpoint(world, candidates);
+  if (candidates.empty() && world.rank() == 0) throw Error(fmt::format("{}: no checkpoint to resume from", dir));
+  if (!choice.checkpoint) {
+    throw Error(fmt::format("{}: no usable checkpoint ({})", dir, fmt::join(choice.problems, "; ")));
+  }
+  for (const std::string& p : choice.problems) reporter.notice("warning: skipped " + p);
+  if (!choice.problems.empty()) reporter.notice("resuming from the newest good checkpoint, " + choice.path);
+  return std::move(*choice.checkpoint);
+}
+
+std::unique_ptr<Trainer> resumed_trainer(const TrainOptions& o, Collective& world, TrainReporter& reporter) {
   as_usage_error([&] {
     const std::vector<std::pair<bool, const char*>> fixed = {
         {!o.preset.empty(), "--preset"},      {o.layers.has_value(), "--layers"}, {o.hidden.has_value(), "--hidden"},
@@ -192,8 +228,7 @@ void run_resume(const TrainOptions& o) {
       if (given) throw UsageError(fmt::format("{} cannot change when resuming: the run keeps its own settings", flag));
     }
   });
-  TrainReporter reporter(choose_report_style(o.quiet, o.log_json));
-  const Checkpoint checkpoint = newest_good_checkpoint(o.resume, reporter);
+  const Checkpoint checkpoint = newest_good_checkpoint(o.resume, world, reporter);
   const TrainConfig& train = checkpoint.meta.train;
   std::string text_path = train.text_path;
   if (!o.text.empty()) {
@@ -207,18 +242,29 @@ void run_resume(const TrainOptions& o) {
   }
   // The vocabulary comes from the checkpoint, never rebuilt from the text.
   std::vector<int32_t> tokens = checkpoint.meta.vocabulary.encode(utf8_decode(bytes, text_path), text_path);
-  Trainer trainer(checkpoint, std::move(tokens), o.resume, trainer_options(o, reporter));
+  auto trainer =
+      std::make_unique<Trainer>(checkpoint, std::move(tokens), o.resume, trainer_options(o, reporter, world));
   if (o.epochs) {
-    if (*o.epochs < trainer.progress().epochs_done) {
+    if (*o.epochs < trainer->progress().epochs_done) {
       throw UsageError(fmt::format("--epochs {} is fewer than the {} this run has done", *o.epochs,
-                                   trainer.progress().epochs_done));
+                                   trainer->progress().epochs_done));
     }
-    trainer.set_epochs(*o.epochs);
+    trainer->set_epochs(*o.epochs);
   }
-  reporter.line(fmt::format("resuming {} at epoch {} (batch {}), step {} of {} epochs", o.resume,
-                            trainer.progress().epochs_done + 1, trainer.progress().batch_in_epoch,
-                            trainer.progress().step, trainer.config().epochs));
-  finish(trainer, trainer.run(), o.resume, reporter);
+  return trainer;
+}
+
+void run_resume(const TrainOptions& o, Collective& world) {
+  TrainReporter reporter(report_style(o, world));
+  std::unique_ptr<Trainer> trainer;
+  set_up_on_every_rank(world, [&] { trainer = resumed_trainer(o, world, reporter); });
+  if (world.rank() == 0) {
+    reporter.line(fmt::format("resuming {} at epoch {} (batch {}), step {} of {} epochs", o.resume,
+                              trainer->progress().epochs_done + 1, trainer->progress().batch_in_epoch,
+                              trainer->progress().step, trainer->config().epochs));
+    if (world.size() > 1) reporter.line(fmt::format("data-parallel over {} ranks", world.size()));
+  }
+  train_and_finish(world, *trainer, o.resume, reporter);
 }
 
 }  // namespace
@@ -229,7 +275,10 @@ void add_train_command(CLI::App& app) {
                                               "Examples:\n"
                                               "  charnn train --preset municipios\n"
                                               "  charnn train --text poems.txt --layers 2 --hidden 256 --epochs 30\n"
-                                              "  charnn train --resume runs/municipios --epochs 150");
+                                              "  charnn train --resume runs/municipios --epochs 150\n"
+                                              "  mpirun -np 4 charnn train --preset grimm --threads 1\n\n"
+                                              "Under mpirun the ranks train one model together, each on a share of "
+                                              "every batch; see docs/scaling.md.");
   auto* preset = cmd->add_option("--preset", o->preset, "a named experiment: municipios or grimm");
   auto* text = cmd->add_option("--text", o->text, "the UTF-8 text file to learn from");
   preset->excludes(text);
@@ -265,10 +314,18 @@ void add_train_command(CLI::App& app) {
       if (*o->threads < 1) throw UsageError("--threads must be at least 1");
       blas_set_threads(*o->threads);
     }
-    if (o->resume.empty()) {
-      run_new(*o);
+    const auto train = [&o](Collective& world) {
+      if (o->resume.empty()) {
+        run_new(*o, world);
+      } else {
+        run_resume(*o, world);
+      }
+    };
+    if (launched_rank_count() > 1) {
+      run_as_mpi_rank(train);  // under mpirun; see docs/scaling.md
     } else {
-      run_resume(*o);
+      SingleProcess alone;
+      train(alone);
     }
   });
 }

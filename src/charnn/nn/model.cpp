@@ -68,6 +68,24 @@ void fill_dropout_masks(TrainingWorkspace& ws, const ModelConfig& config, Rng& r
   }
 }
 
+void fill_dropout_masks(TrainingWorkspace& ws, const ModelConfig& config, uint64_t seed, uint64_t first_stream, int T,
+                        int B) {
+  const int H = config.hidden;
+  for (int b = 0; b < B; ++b) {
+    Rng rng(seed, RngStream::dropout, first_stream + static_cast<uint64_t>(b));
+    for (int k = 0; k < config.layers; ++k) {
+      if (!config.has_dropout(k)) continue;
+      const float p = config.dropout[static_cast<size_t>(k)];
+      const float keep_scale = 1.0f / (1.0f - p);
+      float* mask = ws.dropout_mask(k);
+      for (int t = 0; t < T; ++t) {  // mask is (T, B, H)
+        float* row = mask + (static_cast<size_t>(t) * B + static_cast<size_t>(b)) * static_cast<size_t>(H);
+        for (int h = 0; h < H; ++h) row[h] = rng.uniform_float() < p ? 0.0f : keep_scale;
+      }
+    }
+  }
+}
+
 double model_forward(TrainingWorkspace& ws, const Model& model, const int32_t* inputs, const int32_t* targets, int T,
                      int B, bool train) {
   const ModelConfig& config = model.config;

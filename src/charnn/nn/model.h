@@ -54,8 +54,17 @@ class TrainingWorkspace {
   int max_B_;
 };
 
-// Draws fresh dropout masks for a (T, B) batch from rng.
+// Draws fresh dropout masks for a (T, B) batch from rng, in (layer, T, B, H)
+// order: for tests and callers that bring their own stream.
 void fill_dropout_masks(TrainingWorkspace& ws, const ModelConfig& config, Rng& rng, int T, int B);
+
+// Draws the dropout masks of a (T, B) batch whose column b has its own stream,
+// Rng(seed, RngStream::dropout, first_stream + b), filling that window's T x H
+// entries layer by layer. The trainer numbers streams by the step and the
+// window's place in the global batch, so a window's mask does not depend on
+// how many processes share the batch, nor on which column it lands in.
+void fill_dropout_masks(TrainingWorkspace& ws, const ModelConfig& config, uint64_t seed, uint64_t first_stream, int T,
+                        int B);
 
 // Forward pass over (T, B) inputs and targets (time-major). Returns the summed
 // cross-entropy in nats over the T x B predictions. With train = true the

@@ -1,8 +1,10 @@
 // The training loop; see trainer.h.
 #include "charnn/train/trainer.h"
 
+#include <array>
 #include <chrono>
 #include <cmath>
+#include <string_view>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -10,9 +12,11 @@
 #include "charnn/data/batcher.h"
 #include "charnn/error.h"
 #include "charnn/io/atomic_file.h"
+#include "charnn/io/sha256.h"
 #include "charnn/nn/init.h"
 #include "charnn/rng.h"
 #include "charnn/train/evaluate.h"
+#include "charnn/train/shared_checkpoint.h"
 
 namespace charnn {
 
@@ -67,30 +71,49 @@ void Trainer::prepare() {
                             tokens_.size(), config_.seq_length));
   }
   split_ = split_windows(windows, config_.validation_fraction, config_.seed);
-  const int B = config_.batch_size, T = config_.seq_length;
+  const int ranks = world().size(), T = config_.seq_length;
+  const int B = (config_.batch_size + ranks - 1) / ranks;  // the largest share of a batch
   workspace_ = std::make_unique<TrainingWorkspace>(model_.config, T, B);
   grads_.assign(model_.layout.total(), 0.0f);
   inputs_.assign(static_cast<size_t>(T) * B, 0);
   targets_.assign(static_cast<size_t>(T) * B, 0);
-  make_directories(run_dir_.path());
-  run_dir_.remove_stale_temporaries();
+  if (speaks()) {
+    make_directories(run_dir_.path());
+    run_dir_.remove_stale_temporaries();
+  }
 }
 
 void Trainer::notice(const std::string& line) const {
-  if (options_.on_notice) options_.on_notice(line);
+  if (options_.on_notice && speaks()) options_.on_notice(line);
 }
 
-bool Trainer::train_step(std::span<const int64_t> windows) {
+bool Trainer::train_step(std::span<const int64_t> batch) {
   const int T = config_.seq_length;
-  const int B = static_cast<int>(windows.size());
-  fill_batch(inputs_.data(), targets_.data(), tokens_, windows, T);
-  // Dropout masks come from (seed, step): a resumed run draws the same ones.
-  Rng dropout_rng(config_.seed, RngStream::dropout, static_cast<uint64_t>(progress_.step));
-  fill_dropout_masks(*workspace_, model_.config, dropout_rng, T, B);
-  double loss = model_forward(*workspace_, model_, inputs_.data(), targets_.data(), T, B, true);
+  // This rank's slice of the global batch. Its gradient is scaled by the global
+  // prediction count, so the sum over ranks is the global batch's mean.
+  const Shard shard = shard_of(batch.size(), world().rank(), world().size());
+  const int B = static_cast<int>(shard.count);
+  const auto global_predictions = static_cast<int64_t>(T) * static_cast<int64_t>(batch.size());
+  fill_batch(inputs_.data(), targets_.data(), tokens_, batch.subspan(shard.first, shard.count), T);
+  // Dropout masks come from (seed, step, place in the global batch): a resumed
+  // run, or one on another number of ranks, draws the same ones.
+  const uint64_t first_stream =
+      static_cast<uint64_t>(progress_.step) * static_cast<uint64_t>(config_.batch_size) + shard.first;
+  fill_dropout_masks(*workspace_, model_.config, config_.seed, first_stream, T, B);
+  double loss = B > 0 ? model_forward(*workspace_, model_, inputs_.data(), targets_.data(), T, B, true) : 0.0;
   if (options_.inject_non_finite_steps.erase(progress_.step) > 0) loss = NAN;
   std::fill(grads_.begin(), grads_.end(), 0.0f);
-  model_backward(grads_.data(), *workspace_, model_, inputs_.data(), T, B, 1.0f / static_cast<float>(T * B));
+  if (B > 0) {
+    model_backward(grads_.data(), *workspace_, model_, inputs_.data(), T, B,
+                   1.0f / static_cast<float>(global_predictions));
+  }
+  // One sum over ranks for the gradient, one for the loss and stop requests;
+  // from here on every rank holds the same numbers and decides alike.
+  world().allreduce_sum(grads_.data(), grads_.size());
+  std::array<double, 2> totals{loss, options_.stop != nullptr && options_.stop->load() != 0 ? 1.0 : 0.0};
+  world().allreduce_sum(totals.data(), totals.size());
+  loss = totals[0];
+  stop_agreed_ = totals[1] > 0.0;
   const double norm = clip_global_norm(grads_.data(), grads_.size(), config_.clip_norm);
   ++progress_.step;
   if (!std::isfinite(loss) || !std::isfinite(norm)) {
@@ -102,11 +125,45 @@ bool Trainer::train_step(std::span<const int64_t> windows) {
   consecutive_bad_steps_ = 0;
   optimizer_.step(model_.params.data(), grads_.data());
   progress_.epoch_nats += loss;
-  progress_.epoch_predictions += static_cast<int64_t>(T) * B;
+  progress_.epoch_predictions += global_predictions;
   return true;
 }
 
+LossTotals Trainer::validate() {
+  const Shard shard = shard_of(split_.validation.size(), world().rank(), world().size());
+  const auto windows = std::span<const int64_t>(split_.validation).subspan(shard.first, shard.count);
+  const LossTotals mine = evaluate_windows(model_, *workspace_, tokens_, windows, config_.seq_length);
+  std::array<double, 2> totals{mine.nats, static_cast<double>(mine.predictions)};  // counts are exact in double
+  world().allreduce_sum(totals.data(), totals.size());
+  return {totals[0], static_cast<int64_t>(totals[1])};
+}
+
+bool Trainer::stop_requested_on_any_rank() {
+  double requests = options_.stop != nullptr && options_.stop->load() != 0 ? 1.0 : 0.0;
+  world().allreduce_sum(&requests, 1);
+  return requests > 0.0;
+}
+
+void Trainer::check_replicas_agree() {
+  // Every rank applies the same update to the same weights, so they stay
+  // bit-identical as long as the MPI library hands every rank the same sums
+  // (Open MPI's algorithms do). Checked once an epoch, before rank 0 saves.
+  if (world().size() == 1) return;
+  const std::string mine = sha256_hex(std::string_view(reinterpret_cast<const char*>(model_.params.data()),
+                                                       model_.params.size() * sizeof(float)));
+  std::string root = mine;
+  world().broadcast(root);
+  double differing = root == mine ? 0.0 : 1.0;
+  world().allreduce_sum(&differing, 1);
+  if (differing > 0.0) {
+    throw Error(fmt::format("the weights of {} of {} ranks drifted from rank 0's: the MPI library's sums differ "
+                            "between ranks; resume from the last checkpoint",
+                            differing, world().size()));
+  }
+}
+
 void Trainer::save(bool best) {
+  if (!speaks()) return;
   const CheckpointMeta meta{model_.config, vocabulary_, config_, progress_, optimizer_.steps()};
   try {
     run_dir_.commit(serialize_checkpoint(meta, model_.params, optimizer_.first_moment(), optimizer_.second_moment()),
@@ -125,21 +182,18 @@ void Trainer::roll_back() {
                             options_.max_rollbacks));
   }
   const float halved = config_.optimizer.learning_rate / 2.0f;
-  for (const std::string& candidate : run_dir_.resume_candidates()) {
-    try {
-      restore(load_checkpoint(candidate));
-      progress_.rollbacks = rollbacks;
-      config_.optimizer.learning_rate = halved;
-      optimizer_.set_learning_rate(halved);
-      consecutive_bad_steps_ = 0;
-      notice(fmt::format("diverging: rolled back to {} (step {}), learning rate halved to {}", candidate,
-                         progress_.step, halved));
-      return;
-    } catch (const Error&) {
-      continue;  // an unreadable checkpoint: try the next older one
-    }
-  }
-  throw Error("training diverged before any checkpoint was written; try a lower --lr");
+  // The newest checkpoint that verifies (unreadable ones are passed over), read
+  // by rank 0 and sent to every rank.
+  const CheckpointChoice choice =
+      load_first_good_checkpoint(world(), speaks() ? run_dir_.resume_candidates() : std::vector<std::string>{});
+  if (!choice.checkpoint) throw Error("training diverged before any checkpoint was written; try a lower --lr");
+  restore(*choice.checkpoint);
+  progress_.rollbacks = rollbacks;
+  config_.optimizer.learning_rate = halved;
+  optimizer_.set_learning_rate(halved);
+  consecutive_bad_steps_ = 0;
+  notice(fmt::format("diverging: rolled back to {} (step {}), learning rate halved to {}", choice.path,
+                     progress_.step, halved));
 }
 
 Trainer::EpochsOutcome Trainer::run_epochs() {
@@ -154,14 +208,14 @@ Trainer::EpochsOutcome Trainer::run_epochs() {
       const auto windows = std::span<const int64_t>(order).subspan(first, std::min<size_t>(B, order.size() - first));
       const bool ok = train_step(windows);
       progress_.batch_in_epoch = batch + 1;
-      if (options_.on_step) {
+      if (options_.on_step && speaks()) {
         const double seconds = progress_.epoch_seconds + seconds_since(start);
         options_.on_step({epoch, batch + 1, batches,
                           progress_.epoch_predictions > 0 ? progress_.epoch_nats / static_cast<double>(progress_.epoch_predictions) : NAN,
                           static_cast<double>(progress_.epoch_predictions) / std::max(seconds, 1e-9)});
       }
       if (!ok && consecutive_bad_steps_ >= options_.max_bad_steps) return EpochsOutcome::diverged;
-      const bool stop = options_.stop != nullptr && options_.stop->load() != 0;
+      const bool stop = stop_agreed_;
       const bool scheduled = options_.checkpoint_every > 0 && progress_.step % options_.checkpoint_every == 0;
       if ((stop || scheduled) && batch + 1 < batches) {
         progress_.epoch_seconds += seconds_since(start);
@@ -173,7 +227,7 @@ Trainer::EpochsOutcome Trainer::run_epochs() {
     progress_.epoch_seconds += seconds_since(start);
     finish_epoch(epoch);
     if (progress_.early_stopped) return EpochsOutcome::completed;
-    if (options_.stop != nullptr && options_.stop->load() != 0 && progress_.epochs_done < config_.epochs) {
+    if (progress_.epochs_done < config_.epochs && stop_requested_on_any_rank()) {
       return EpochsOutcome::stopped;
     }
   }
@@ -181,7 +235,8 @@ Trainer::EpochsOutcome Trainer::run_epochs() {
 }
 
 void Trainer::finish_epoch(int64_t epoch) {
-  const LossTotals validation = evaluate_windows(model_, *workspace_, tokens_, split_.validation, config_.seq_length);
+  const LossTotals validation = validate();
+  check_replicas_agree();
   EpochReport report;
   report.epochs = config_.epochs;
   const double train_loss = progress_.epoch_predictions > 0
@@ -223,10 +278,11 @@ void Trainer::finish_epoch(int64_t epoch) {
   }
   save(report.improved);
   write_metrics();
-  if (options_.on_epoch) options_.on_epoch(report);
+  if (options_.on_epoch && speaks()) options_.on_epoch(report);
 }
 
 void Trainer::write_metrics() const {
+  if (!speaks()) return;
   // Rebuilt from the checkpointed history each epoch, so it always agrees with
   // the checkpoints, even after a kill and a resume.
   std::string lines;

@@ -3,6 +3,9 @@
 // steps and at epoch ends with rotation; a stop request honoured between steps;
 // a divergence guard that skips non-finite steps and rolls back when they repeat.
 // It reads tokens already encoded by the vocabulary; files are the run directory's.
+// Data-parallel over a Collective: each rank takes a contiguous slice of every
+// global batch and the gradients are summed across ranks once a step, so every
+// rank takes the same optimizer step; rank 0 alone writes files and reports.
 #pragma once
 
 #include <atomic>
@@ -17,6 +20,8 @@
 #include "charnn/io/run_directory.h"
 #include "charnn/nn/model.h"
 #include "charnn/text/vocabulary.h"
+#include "charnn/train/collective.h"
+#include "charnn/train/evaluate.h"
 #include "charnn/train/optimizer.h"
 #include "charnn/train/train_config.h"
 
@@ -49,6 +54,11 @@ struct TrainerOptions {
   std::function<void(const StepReport&)> on_step;
   std::function<void(const std::string&)> on_notice;  // warnings and notes, one line each
   std::set<int64_t> inject_non_finite_steps;          // failure injection for tests: poison these steps' loss once
+  // The ranks of a data-parallel run (nullptr: this process alone). Every rank
+  // builds its Trainer from the same configuration and checkpoint; the
+  // callbacks above are called on rank 0 only, and an Error from run() is
+  // thrown on every rank alike.
+  Collective* collective = nullptr;
 };
 
 enum class RunOutcome { completed, stopped, early_stopped };
@@ -74,13 +84,18 @@ class Trainer {
   enum class EpochsOutcome { completed, stopped, diverged };
   void prepare();
   EpochsOutcome run_epochs();
-  bool train_step(std::span<const int64_t> windows);  // false when the step was skipped as non-finite
+  bool train_step(std::span<const int64_t> batch);  // false when the step was skipped as non-finite
+  LossTotals validate();
+  bool stop_requested_on_any_rank();
+  void check_replicas_agree();
   void finish_epoch(int64_t epoch);
   void write_metrics() const;
   void save(bool best);
   void restore(const Checkpoint& checkpoint);
   void roll_back();
   void notice(const std::string& line) const;
+  Collective& world() { return options_.collective != nullptr ? *options_.collective : single_process_; }
+  bool speaks() const { return options_.collective == nullptr || options_.collective->rank() == 0; }
 
   TrainConfig config_;
   Vocabulary vocabulary_;
@@ -91,10 +106,12 @@ class Trainer {
   Optimizer optimizer_;
   TrainProgress progress_;
   WindowSplit split_;
-  std::unique_ptr<TrainingWorkspace> workspace_;
-  std::vector<float> grads_;
-  std::vector<int32_t> inputs_, targets_;  // (T, B)
+  SingleProcess single_process_;
+  std::unique_ptr<TrainingWorkspace> workspace_;  // for this rank's share of a batch
+  std::vector<float> grads_;               // the flat layout; summed over ranks
+  std::vector<int32_t> inputs_, targets_;  // (T, B) for this rank's share of B
   int consecutive_bad_steps_ = 0;
+  bool stop_agreed_ = false;  // some rank was asked to stop by the last step's end
 };
 
 }  // namespace charnn
