@@ -10,8 +10,12 @@ threads; the table keeps each engine's best thread count. The runs are
 interleaved (torch, charnn, torch, charnn, ...) and repeated, and each cell is
 the median over repeats, so a neighbour's load on a shared machine hits both.
 
+With --baseline OTHER_CHARNN a second charnn binary (say, the build before a
+change) runs interleaved with the others, and the table gains its column, so a
+before/after comparison shares the machine's load with both engines.
+
 Usage: /usr/bin/python3 bench/compare_pytorch.py [--charnn build/charnn]
-           [--repeats 3] [--seconds 2] [--out docs/benchmarks.md]
+           [--baseline old/charnn] [--repeats 3] [--seconds 2] [--out docs/benchmarks.md]
 """
 import argparse
 import datetime
@@ -127,6 +131,7 @@ def main():
     root = os.path.dirname(here)
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--charnn", default=os.path.join(root, "build", "charnn"))
+    ap.add_argument("--baseline", help="a second charnn binary to run interleaved, shown as 'baseline'")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--seconds", type=float, default=2.0)
     ap.add_argument("--out", default=os.path.join(root, "docs", "benchmarks.md"))
@@ -141,6 +146,9 @@ def main():
                 results.setdefault(("torch", config, threads), []).append(torch_rates(config, threads, args.seconds))
                 results.setdefault(("charnn", config, threads), []).append(
                     charnn_rates(args.charnn, config, threads, args.seconds))
+                if args.baseline:
+                    results.setdefault(("baseline", config, threads), []).append(
+                        charnn_rates(args.baseline, config, threads, args.seconds))
 
     def median(engine, config, threads, key):
         return statistics.median(r[key] for r in results[(engine, config, threads)])
@@ -154,18 +162,32 @@ def main():
         shape = f"{L}x{H}, V {V}, T {T}, B {B}"
         for key, label in (("train", "training"), ("sample", "sampling, one stream")):
             (tr, tt), (cr, ct) = best("torch", config, key), best("charnn", config, key)
+            before = ""
+            if args.baseline:
+                br, bt = best("baseline", config, key)
+                before = f" {fmt(br)} ({bt}t) | {cr / br:.2f}x |"
             rows.append(f"| {label}, config {config} ({shape}) | {fmt(tr)} ({tt}t) | {fmt(cr)} ({ct}t) | "
-                        f"{cr / tr:.2f}x |")
+                        f"{cr / tr:.2f}x |{before}")
     extra = []
     for config in CONFIGS:
         streams = results[("charnn", config, 1)][0]["streams"]
         (br, bt), (sr, _) = best("charnn", config, "batched"), best("charnn", config, "sample")
         extra.append(f"| charnn sampling, {streams} streams batched, config {config} | {fmt(br)} ({bt}t) | "
                      f"{br / sr:.1f}x the one-stream rate |")
-    for engine in ("torch", "charnn"):
+    engines = ("torch", "charnn", "baseline") if args.baseline else ("torch", "charnn")
+    for engine in engines:
         one, two = median(engine, "B", 1, "train"), median(engine, "B", 2, "train")
-        name = "PyTorch" if engine == "torch" else "charnn"
+        name = {"torch": "PyTorch", "charnn": "charnn", "baseline": "baseline charnn"}[engine]
         extra.append(f"| {name} training config B, 2 threads vs 1 | {fmt(two)} vs {fmt(one)} | {two / one:.2f}x |")
+
+    by_threads = []
+    for config in CONFIGS:
+        for threads in THREADS:
+            cells = " | ".join(fmt(median(e, config, threads, "train")) for e in engines)
+            by_threads.append(f"| {config} | {threads} | {cells} |")
+    by_threads_header = "| config | threads | " + " | ".join(
+        {"torch": "PyTorch", "charnn": "charnn", "baseline": "baseline charnn"}[e] for e in engines) + " |"
+    by_threads_rule = "|---|---|" + "---|" * len(engines)
 
     charnn_version = subprocess.run([args.charnn, "--version"], capture_output=True, text=True).stdout.strip()
     compiler = subprocess.run(["c++", "--version"], capture_output=True, text=True).stdout.splitlines()[0]
@@ -174,6 +196,12 @@ def main():
         for key in ("train", "sample"):
             per_run.append(f"| {engine} | {config} | {threads} | {key} | "
                            f"{', '.join(fmt(r[key]) for r in runs)} |")
+    baseline_flag = f" --baseline {args.baseline}" if args.baseline else ""
+    header = "| measure | PyTorch | charnn | charnn / PyTorch |"
+    rule = "|---|---|---|---|"
+    if args.baseline:
+        header += " baseline charnn | charnn / baseline |"
+        rule += "---|---|"
     text = f"""# Benchmarks: charnn against PyTorch
 
 Written by `bench/compare_pytorch.py` on {datetime.date.today().isoformat()}, in
@@ -184,20 +212,26 @@ median over timed chunks, at the engine's best thread count (`(1t)`, `(2t)`).
 - Machine: {machine_description()}
 - PyTorch {torch.__version__} (Debian python3-torch), {torch.get_num_interop_threads()} inter-op threads
 - {charnn_version}, {compiler}, OpenBLAS {package_version("libopenblas0-pthread")} (pthread)
-- Command: `/usr/bin/python3 bench/compare_pytorch.py --repeats {args.repeats} --seconds {args.seconds}`
+- Command: `/usr/bin/python3 bench/compare_pytorch.py --repeats {args.repeats} --seconds {args.seconds}{baseline_flag}`
   (charnn side: `charnn bench --config A|B --threads 1|2 --json --seconds {args.seconds}`)
 - Workload: one-hot input, L x LSTM(H), linear to V, softmax cross-entropy,
   RMSprop with gradient-norm clipping at 5, random tokens, no dropout. Sampling
   is one stream, one character per step including the softmax and the draw.
   The machine is shared with other work; read ratios, not absolute numbers.
 
-| measure | PyTorch | charnn | charnn / PyTorch |
-|---|---|---|---|
+{header}
+{rule}
 {chr(10).join(rows)}
 
 | measure | value | ratio |
 |---|---|---|
 {chr(10).join(extra)}
+
+## Training by thread count (medians, chars/s)
+
+{by_threads_header}
+{by_threads_rule}
+{chr(10).join(by_threads)}
 
 ## Every run
 

@@ -13,6 +13,7 @@
 #include "charnn/nn/init.h"
 #include "charnn/nn/lstm_cell.h"
 #include "charnn/nn/model.h"
+#include "charnn/nn/packed_gemm.h"
 #include "charnn/rng.h"
 
 namespace charnn {
@@ -91,6 +92,23 @@ void BM_recurrent_gemm(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * B);
 }
 BENCHMARK(BM_recurrent_gemm)->Args({250, 1})->Args({250, 2})->Args({700, 1})->Args({700, 2});
+
+// The same product on W_hh packed once (packed_gemm.h), one thread, as the
+// LSTM's recurrent loop runs it (arg: H). Compare with BM_recurrent_gemm/H/1.
+void BM_packed_recurrent_gemm(benchmark::State& state) {
+  const int H = static_cast<int>(state.range(0)), B = 32, G = 4 * H;
+  const auto w = uniform(static_cast<size_t>(G) * H, 0.1f, 5), h = uniform(static_cast<size_t>(B) * H, 1.0f, 6);
+  std::vector<float> packed(packed_floats(H, G)), gates(static_cast<size_t>(B) * G, 0.0f);
+  pack_transposed(packed.data(), w.data(), H, H, G);
+  for (auto _ : state) {
+    packed_gemm(gates.data(), G, h.data(), H, packed.data(), B, G, H);
+    benchmark::DoNotOptimize(gates.data());
+  }
+  state.SetItemsProcessed(state.iterations() * B);
+  state.counters["GFLOP/s"] = benchmark::Counter(2.0 * B * G * H * static_cast<double>(state.iterations()),
+                                                 benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_packed_recurrent_gemm)->Arg(250)->Arg(700);
 
 // Forward plus backward over a (T, B) batch (args: config 0 = A, 1 = B; threads).
 void BM_model_forward_backward(benchmark::State& state) {

@@ -1,6 +1,8 @@
 // The fast float path (BLAS products, fused cell loops, gathered one-hot input,
 // one-step inference) against the scalar reference run in double, at sizes
-// below, at and above the 8- and 16-float vector widths.
+// below, at and above the 8- and 16-float vector widths, the 32-column packed
+// panels and the split of the recurrent loop into unit blocks (H = 100 cuts
+// into blocks of 32, 32, 32 and 4 units; H = 1 and 3 leave blocks empty).
 #include <cmath>
 
 #include <fmt/format.h>
@@ -113,7 +115,10 @@ INSTANTIATE_TEST_SUITE_P(AroundVectorWidths, FastVsReference,
                          ::testing::Values(Shape{5, 2, 1, 3, 1, 0.3f}, Shape{5, 2, 7, 4, 3, 0.3f},
                                            Shape{17, 2, 8, 3, 4, 0.0f}, Shape{9, 1, 9, 2, 5, 0.5f},
                                            Shape{5, 2, 16, 3, 2, 0.2f}, Shape{33, 1, 17, 2, 3, 0.0f},
-                                           Shape{6, 3, 33, 2, 2, 0.1f}),
+                                           Shape{6, 3, 33, 2, 2, 0.1f}, Shape{4, 1, 1, 3, 5, 0.0f},
+                                           Shape{7, 2, 3, 3, 4, 0.2f}, Shape{11, 2, 17, 4, 1, 0.0f},
+                                           Shape{8, 2, 64, 3, 5, 0.1f}, Shape{13, 2, 100, 3, 3, 0.0f},
+                                           Shape{9, 3, 100, 2, 9, 0.0f}),
                          [](const auto& param_info) {
                            const Shape& s = param_info.param;
                            return fmt::format("V{}_L{}_H{}_T{}_B{}", s.V, s.L, s.H, s.T, s.B);

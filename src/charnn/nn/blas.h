@@ -1,6 +1,11 @@
 // The only door to the BLAS: row-major single-precision products under the
 // names the kernels use. Keeping cblas.h behind this file means one place to
 // change if the backend changes, and no BLAS macros leak into the library.
+//
+// Threads: OpenBLAS always runs single-threaded; large products are cut into
+// a fixed number of row or column blocks that run on charnn's own pool
+// (thread_pool.h). The cut depends only on the shape, never on the thread
+// count, so every product gives the same bits with 1 thread or with 2.
 #pragma once
 
 namespace charnn {
@@ -14,7 +19,7 @@ void gemm_tn(float* C, const float* A, const float* B, int M, int N, int K, floa
 // y(M) = A(M,K) * x(K) + beta * y
 void gemv_n(float* y, const float* A, const float* x, int M, int K, float beta);
 
-// Threads the BLAS may use inside one product.
+// Threads charnn's kernels use (its pool; the BLAS itself stays at one).
 void blas_set_threads(int threads);
 int blas_threads();
 

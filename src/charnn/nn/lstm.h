@@ -6,8 +6,16 @@
 // gate order i, f, g, o (as PyTorch). All buffers are time-major and row-major.
 // One-hot input (layer 0) is never materialised: its input projection is a
 // gather of columns of W_ih, done on a transposed copy so the gather reads rows.
+//
+// Threads: the recurrent loop is cut into kLstmUnitBlocks blocks of hidden
+// units, a number fixed whatever the thread count. Block k owns units
+// [j0, j1): at each step it computes the four gate slices of those units
+// against its own packed copy of W_hh (packed_gemm.h, packed once per pass, not
+// per step) and their cell update, and the blocks meet once per step. Each
+// number is summed by the same code in the same order with 1 thread or many.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 namespace charnn {
@@ -36,18 +44,25 @@ struct LstmCache {
   float* cell_tanh;  // (T, B, H) tanh(c_t)
 };
 
+constexpr int kLstmUnitBlocks = 4;
+
+// Floats of the w_hh_packed scratch both passes take: W_hh packed per unit block.
+size_t lstm_packed_floats(int H);
+
 // Input is either dense (input != nullptr, (T, B, E)) or token indices
 // (tokens != nullptr, (T, B)), the one-hot case. For tokens, w_ih_t is scratch
-// of (E, G) that receives W_ih transposed.
-void lstm_forward(LstmCache cache, const float* input, const int32_t* tokens, float* w_ih_t, LstmWeights w, int T,
-                  int B);
+// of (E, G) that receives W_ih transposed. w_hh_packed is scratch of
+// lstm_packed_floats(H).
+void lstm_forward(LstmCache cache, const float* input, const int32_t* tokens, float* w_ih_t, float* w_hh_packed,
+                  LstmWeights w, int T, int B);
 
 // Backpropagation through time. dhiddens (T, B, H) holds dLoss/dh_t from above
 // and is used as scratch (recurrent gradients are added into it). dgates
 // (T, B, G) and dcell (B, H) are scratch. Weight gradients accumulate (+=).
 // dinput (T, B, E), when not null, is overwritten with dLoss/dinput (dense input
-// only). For token input, dw_ih_t is scratch of (E, G).
+// only). For token input, dw_ih_t is scratch of (E, G). w_hh_packed as above.
 void lstm_backward(float* dinput, LstmGrads grads, float* dhiddens, float* dgates, float* dcell, float* dw_ih_t,
-                   const LstmCache& cache, const float* input, const int32_t* tokens, LstmWeights w, int T, int B);
+                   float* w_hh_packed, const LstmCache& cache, const float* input, const int32_t* tokens,
+                   LstmWeights w, int T, int B);
 
 }  // namespace charnn

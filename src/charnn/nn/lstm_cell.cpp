@@ -12,9 +12,9 @@
 namespace charnn {
 
 CHARNN_CELL_CLONES
-void lstm_cell_forward(float* __restrict gates, float* __restrict c_next, float* __restrict h_next,
-                       float* __restrict c_tanh, const float* __restrict c_prev, const float* __restrict b_ih,
-                       const float* __restrict b_hh, int B, int H) {
+void lstm_cell_forward_units(float* __restrict gates, float* __restrict c_next, float* __restrict h_next,
+                             float* __restrict c_tanh, const float* __restrict c_prev, const float* __restrict b_ih,
+                             const float* __restrict b_hh, int B, int H, int j0, int j1) {
   const size_t G = 4 * static_cast<size_t>(H);
   for (int b = 0; b < B; ++b) {
     float* __restrict gi = gates + b * G;
@@ -22,7 +22,7 @@ void lstm_cell_forward(float* __restrict gates, float* __restrict c_next, float*
     float* __restrict gg = gi + 2 * H;
     float* __restrict go = gi + 3 * H;
     const size_t row = static_cast<size_t>(b) * H;
-    for (int j = 0; j < H; ++j) {
+    for (int j = j0; j < j1; ++j) {
       const float i = fast_sigmoid(gi[j] + b_ih[j] + b_hh[j]);
       const float f = fast_sigmoid(gf[j] + b_ih[H + j] + b_hh[H + j]);
       const float g = fast_tanh(gg[j] + b_ih[2 * H + j] + b_hh[2 * H + j]);
@@ -41,15 +41,15 @@ void lstm_cell_forward(float* __restrict gates, float* __restrict c_next, float*
 }
 
 CHARNN_CELL_CLONES
-void lstm_cell_backward(float* __restrict dgates, float* __restrict dc, const float* __restrict dh,
-                        const float* __restrict gates, const float* __restrict c_prev,
-                        const float* __restrict c_tanh, int B, int H) {
+void lstm_cell_backward_units(float* __restrict dgates, float* __restrict dc, const float* __restrict dh,
+                              const float* __restrict gates, const float* __restrict c_prev,
+                              const float* __restrict c_tanh, int B, int H, int j0, int j1) {
   const size_t G = 4 * static_cast<size_t>(H);
   for (int b = 0; b < B; ++b) {
     const float* __restrict a = gates + b * G;
     float* __restrict d = dgates + b * G;
     const size_t row = static_cast<size_t>(b) * H;
-    for (int j = 0; j < H; ++j) {
+    for (int j = j0; j < j1; ++j) {
       const float i = a[j], f = a[H + j], g = a[2 * H + j], o = a[3 * H + j];
       const float tc = c_tanh[row + j];
       const float dhj = dh[row + j];

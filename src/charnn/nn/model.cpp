@@ -54,6 +54,7 @@ TrainingWorkspace::TrainingWorkspace(const ModelConfig& config, int max_T, int m
   dgates.assign(sz(max_T, max_B, G), 0.0f);
   dcell.assign(sz(max_B, H), 0.0f);
   w_ih_t.assign(sz(V, G), 0.0f);
+  w_hh_packed.assign(lstm_packed_floats(H), 0.0f);
   targets.assign(sz(max_T, max_B), 0);
 }
 
@@ -94,8 +95,8 @@ double model_forward(TrainingWorkspace& ws, const Model& model, const int32_t* i
   for (int k = 0; k < config.layers; ++k) {
     TrainingWorkspace::Layer& layer = ws.layers[static_cast<size_t>(k)];
     const float* below = k == 0 ? nullptr : layer_output(ws, config, k - 1, B, train);
-    lstm_forward(layer_cache(layer), below, k == 0 ? inputs : nullptr, ws.w_ih_t.data(), layer_weights(model, k), T,
-                 B);
+    lstm_forward(layer_cache(layer), below, k == 0 ? inputs : nullptr, ws.w_ih_t.data(), ws.w_hh_packed.data(),
+                 layer_weights(model, k), T, B);
     if (train && config.has_dropout(k)) {
       const float* h = layer.hiddens.data() + sz(B, config.hidden);
       const float* mask = ws.dropout_mask(k);
@@ -131,8 +132,8 @@ void model_backward(float* grads, TrainingWorkspace& ws, const Model& model, con
     TrainingWorkspace::Layer& layer = ws.layers[static_cast<size_t>(k)];
     const float* below = k == 0 ? nullptr : layer_output(ws, config, k - 1, B, true);
     lstm_backward(k == 0 ? nullptr : ws.dbelow.data(), layer_grads, ws.dhiddens.data(), ws.dgates.data(),
-                  ws.dcell.data(), ws.w_ih_t.data(), layer_cache(layer), below, k == 0 ? inputs : nullptr,
-                  layer_weights(model, k), T, B);
+                  ws.dcell.data(), ws.w_ih_t.data(), ws.w_hh_packed.data(), layer_cache(layer), below,
+                  k == 0 ? inputs : nullptr, layer_weights(model, k), T, B);
   }
 }
 

@@ -1,0 +1,155 @@
+// The packed small-M product; see packed_gemm.h. Each tile of up to 8 rows by
+// one panel keeps its sums in registers over the whole of K (16 accumulators
+// of 16 floats for a 32-wide panel), started from C, so each C element is one
+// chain of fused multiply-adds in k order. Built with -O3 (CMakeLists.txt) so
+// the fixed-size loops unroll; the AVX-512 path is chosen at run time, no
+// -march flag needed.
+#include "charnn/nn/packed_gemm.h"
+
+#include <algorithm>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+namespace charnn {
+
+namespace {
+
+constexpr int kPanel = 32;  // columns of a full panel
+constexpr int kRows = 8;    // rows of A per register tile
+constexpr int kChunk = 128;  // k per pass: 16 KB of a 32-wide panel
+
+int panel_width(int remaining) { return remaining > 16 ? kPanel : 16; }
+
+#if defined(__x86_64__)
+
+template <int MR, int NV>
+__attribute__((target("avx512f"))) void tile_avx512(float* C, int ldc, const float* A, int lda, const float* P,
+                                                    int K, int width) {
+  const __mmask16 m0 = width >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << width) - 1u);
+  const __mmask16 m1 = width >= 32   ? static_cast<__mmask16>(0xFFFF)
+                       : width > 16 ? static_cast<__mmask16>((1u << (width - 16)) - 1u)
+                                    : static_cast<__mmask16>(0);
+  __m512 acc[MR][NV];
+  for (int r = 0; r < MR; ++r) {
+    acc[r][0] = _mm512_maskz_loadu_ps(m0, C + static_cast<size_t>(r) * ldc);
+    if constexpr (NV == 2) acc[r][1] = _mm512_maskz_loadu_ps(m1, C + static_cast<size_t>(r) * ldc + 16);
+  }
+  for (int k = 0; k < K; ++k) {
+    const float* p = P + static_cast<size_t>(k) * 16 * NV;
+    const __m512 p0 = _mm512_loadu_ps(p);
+    const __m512 p1 = NV == 2 ? _mm512_loadu_ps(p + 16) : p0;
+    for (int r = 0; r < MR; ++r) {
+      const __m512 a = _mm512_set1_ps(A[static_cast<size_t>(r) * lda + k]);
+      acc[r][0] = _mm512_fmadd_ps(a, p0, acc[r][0]);
+      if constexpr (NV == 2) acc[r][1] = _mm512_fmadd_ps(a, p1, acc[r][1]);
+    }
+  }
+  for (int r = 0; r < MR; ++r) {
+    _mm512_mask_storeu_ps(C + static_cast<size_t>(r) * ldc, m0, acc[r][0]);
+    if constexpr (NV == 2) _mm512_mask_storeu_ps(C + static_cast<size_t>(r) * ldc + 16, m1, acc[r][1]);
+  }
+}
+
+// K is walked in chunks whose slice of the panel stays in L1 while every row
+// tile uses it. Storing a tile's sums to C between chunks and loading them
+// back is exact, so chunking does not change a single bit.
+template <int NV>
+__attribute__((target("avx512f"))) void panel_avx512(float* C, int ldc, const float* A, int lda, const float* P,
+                                                     int M, int K, int width) {
+  for (int k0 = 0; k0 < K; k0 += kChunk) {
+    const int kc = std::min(kChunk, K - k0);
+    const float* p = P + static_cast<size_t>(k0) * 16 * NV;
+    for (int m0 = 0; m0 < M; m0 += kRows) {
+      float* c = C + static_cast<size_t>(m0) * ldc;
+      const float* a = A + static_cast<size_t>(m0) * lda + k0;
+      switch (std::min(kRows, M - m0)) {
+        case 1: tile_avx512<1, NV>(c, ldc, a, lda, p, kc, width); break;
+        case 2: tile_avx512<2, NV>(c, ldc, a, lda, p, kc, width); break;
+        case 3: tile_avx512<3, NV>(c, ldc, a, lda, p, kc, width); break;
+        case 4: tile_avx512<4, NV>(c, ldc, a, lda, p, kc, width); break;
+        case 5: tile_avx512<5, NV>(c, ldc, a, lda, p, kc, width); break;
+        case 6: tile_avx512<6, NV>(c, ldc, a, lda, p, kc, width); break;
+        case 7: tile_avx512<7, NV>(c, ldc, a, lda, p, kc, width); break;
+        default: tile_avx512<8, NV>(c, ldc, a, lda, p, kc, width); break;
+      }
+    }
+  }
+}
+
+bool have_avx512() {
+  static const bool have = __builtin_cpu_supports("avx512f");
+  return have;
+}
+
+#endif
+
+// The portable twin: the same sums, one row at a time, vectorised by the
+// compiler for the build's baseline (or AVX2 through the clone).
+__attribute__((target_clones("avx2", "default"))) void panel_portable(float* C, int ldc, const float* A, int lda,
+                                                                      const float* P, int M, int K, int width,
+                                                                      int stride) {
+  float acc[kPanel];
+  for (int r = 0; r < M; ++r) {
+    float* c = C + static_cast<size_t>(r) * ldc;
+    const float* a = A + static_cast<size_t>(r) * lda;
+    for (int n = 0; n < stride; ++n) acc[n] = n < width ? c[n] : 0.0f;
+    for (int k = 0; k < K; ++k) {
+      const float* p = P + static_cast<size_t>(k) * stride;
+      for (int n = 0; n < stride; ++n) acc[n] += a[k] * p[n];
+    }
+    for (int n = 0; n < width; ++n) c[n] = acc[n];
+  }
+}
+
+}  // namespace
+
+size_t packed_floats(int K, int N) {
+  const int full = N / kPanel * kPanel;
+  const int rest = N - full;
+  return static_cast<size_t>(K) * static_cast<size_t>(full + (rest == 0 ? 0 : panel_width(rest)));
+}
+
+void pack_transposed(float* packed, const float* W, int ldw, int K, int N) {
+  for (int n0 = 0; n0 < N; n0 += kPanel) {
+    const int width = std::min(kPanel, N - n0), stride = panel_width(N - n0);
+    float* panel = packed + static_cast<size_t>(n0) * K;
+    for (int k = 0; k < K; ++k) {
+      float* row = panel + static_cast<size_t>(k) * stride;
+      for (int n = 0; n < stride; ++n) row[n] = n < width ? W[static_cast<size_t>(n0 + n) * ldw + k] : 0.0f;
+    }
+  }
+}
+
+void pack_rows(float* packed, const float* W, int ldw, int K, int N) {
+  for (int n0 = 0; n0 < N; n0 += kPanel) {
+    const int width = std::min(kPanel, N - n0), stride = panel_width(N - n0);
+    float* panel = packed + static_cast<size_t>(n0) * K;
+    for (int k = 0; k < K; ++k) {
+      float* row = panel + static_cast<size_t>(k) * stride;
+      const float* src = W + static_cast<size_t>(k) * ldw + n0;
+      for (int n = 0; n < stride; ++n) row[n] = n < width ? src[n] : 0.0f;
+    }
+  }
+}
+
+void packed_gemm(float* C, int ldc, const float* A, int lda, const float* packed, int M, int N, int K) {
+  for (int n0 = 0; n0 < N; n0 += kPanel) {
+    const int width = std::min(kPanel, N - n0), stride = panel_width(N - n0);
+    const float* panel = packed + static_cast<size_t>(n0) * K;
+#if defined(__x86_64__)
+    if (have_avx512()) {
+      if (stride == kPanel) {
+        panel_avx512<2>(C + n0, ldc, A, lda, panel, M, K, width);
+      } else {
+        panel_avx512<1>(C + n0, ldc, A, lda, panel, M, K, width);
+      }
+      continue;
+    }
+#endif
+    panel_portable(C + n0, ldc, A, lda, panel, M, K, width, stride);
+  }
+}
+
+}  // namespace charnn

@@ -1,0 +1,40 @@
+// The process's compute threads: a small persistent pool that runs a fixed
+// list of tasks and returns when all are done (fork-join). Kernels cut their
+// work into a number of tasks that does not depend on the thread count, so a
+// result is computed by the same code in the same order whatever the count:
+// one thread runs the same tasks one after another. This file knows nothing of
+// LSTMs or the BLAS; blas.h sets the thread count.
+#pragma once
+
+namespace charnn {
+
+// A non-owning reference to a callable taking a task index, so handing a
+// lambda to the pool allocates nothing.
+class TaskRef {
+ public:
+  template <class F>
+  TaskRef(F& f) : object_(&f), call_([](void* o, int k) { (*static_cast<F*>(o))(k); }) {}  // NOLINT: implicit
+  void operator()(int k) const { call_(object_, k); }
+
+ private:
+  void* object_;
+  void (*call_)(void*, int);
+};
+
+// Runs task(k) for every k in [0, tasks); thread i takes k = i, i + threads,
+// ... (the calling thread is thread 0). Tasks must not depend on one another.
+// A call made while the pool is busy (from a task, or from a second thread)
+// runs its tasks inline, one after another.
+void parallel_run(int tasks, TaskRef task);
+
+template <class F>
+void parallel_for(int tasks, F&& task) {
+  parallel_run(tasks, TaskRef(task));
+}
+
+// Threads the pool uses, the caller included (at least 1). The default is the
+// number of cores. Not to be called while a parallel_run is in flight.
+void parallel_set_threads(int threads);
+int parallel_threads();
+
+}  // namespace charnn

@@ -1,0 +1,89 @@
+// The packed small-M product against a plain triple loop in double, at ragged
+// sizes: rows below, at and above the 8-row register tile, columns below, at
+// and above the 16- and 32-float panels, and split calls at panel boundaries.
+#include <cmath>
+#include <vector>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include "charnn/nn/packed_gemm.h"
+#include "charnn/rng.h"
+
+namespace charnn {
+namespace {
+
+std::vector<float> random_matrix(size_t n, uint64_t seed) {
+  Rng rng(seed);
+  std::vector<float> m(n);
+  for (float& x : m) x = rng.uniform_float() * 2.0f - 1.0f;
+  return m;
+}
+
+// Sums of K <= 200 products of numbers in [-1, 1] carry float error below
+// K * 6e-8 * max|term| ~ 1.2e-5 in the worst case; 1e-4 absolute leaves
+// headroom, while a wrong index or dropped term shows up as O(0.1) or more.
+constexpr double kTolerance = 1e-4;
+
+struct Case {
+  int M, N, K;
+};
+
+class PackedGemm : public ::testing::TestWithParam<Case> {};
+
+TEST_P(PackedGemm, TransposedAndRowPackingsMatchAPlainLoop) {
+  const auto [M, N, K] = GetParam();
+  const int lda = K + 3, ldc = N + 5;  // strides wider than the rows, as in the LSTM
+  const auto A = random_matrix(static_cast<size_t>(M) * lda, 1);
+  const auto W_t = random_matrix(static_cast<size_t>(N) * (K + 2), 2);  // (N, K+2): P transposed
+  const auto W_r = random_matrix(static_cast<size_t>(K) * (N + 1), 3);  // (K, N+1): P by rows
+  const auto C0 = random_matrix(static_cast<size_t>(M) * ldc, 4);
+  std::vector<float> packed(packed_floats(K, N), -7.0f);
+  for (int layout = 0; layout < 2; ++layout) {
+    if (layout == 0) pack_transposed(packed.data(), W_t.data(), K + 2, K, N);
+    if (layout == 1) pack_rows(packed.data(), W_r.data(), N + 1, K, N);
+    std::vector<float> C = C0;
+    packed_gemm(C.data(), ldc, A.data(), lda, packed.data(), M, N, K);
+    for (int m = 0; m < M; ++m) {
+      for (int c = 0; c < ldc; ++c) {
+        const size_t at = static_cast<size_t>(m) * ldc + c;
+        double expected = C0[at];
+        if (c < N) {
+          for (int k = 0; k < K; ++k) {
+            const double p = layout == 0 ? W_t[static_cast<size_t>(c) * (K + 2) + k] : W_r[static_cast<size_t>(k) * (N + 1) + c];
+            expected += static_cast<double>(A[static_cast<size_t>(m) * lda + k]) * p;
+          }
+        }
+        ASSERT_NEAR(C[at], expected, kTolerance)
+            << fmt::format("C[{}][{}] ({}), M {} N {} K {}", m, c, layout == 0 ? "transposed" : "rows", M, N, K);
+      }
+    }
+  }
+}
+
+TEST_P(PackedGemm, SplittingColumnsAtPanelBoundariesGivesTheSameBits) {
+  const auto [M, N, K] = GetParam();
+  if (N <= 32) GTEST_SKIP() << "one panel";
+  const auto A = random_matrix(static_cast<size_t>(M) * K, 5);
+  const auto W = random_matrix(static_cast<size_t>(N) * K, 6);
+  std::vector<float> whole(static_cast<size_t>(M) * N, 0.5f), split = whole;
+  std::vector<float> packed(packed_floats(K, N));
+  pack_transposed(packed.data(), W.data(), K, K, N);
+  packed_gemm(whole.data(), N, A.data(), K, packed.data(), M, N, K);
+  packed_gemm(split.data(), N, A.data(), K, packed.data(), M, 32, K);
+  packed_gemm(split.data() + 32, N, A.data(), K, packed.data() + packed_floats(K, 32), M, N - 32, K);
+  for (size_t i = 0; i < whole.size(); ++i) ASSERT_EQ(whole[i], split[i]) << "element " << i;
+}
+
+INSTANTIATE_TEST_SUITE_P(RaggedSizes, PackedGemm,
+                         ::testing::Values(Case{1, 1, 1}, Case{1, 15, 7}, Case{2, 16, 3}, Case{3, 17, 16},
+                                           Case{5, 31, 17}, Case{7, 32, 33}, Case{8, 33, 64}, Case{9, 47, 5},
+                                           Case{16, 48, 100}, Case{17, 64, 1}, Case{32, 65, 200},
+                                           Case{33, 100, 31}),
+                         [](const auto& param_info) {
+                           const Case& c = param_info.param;
+                           return fmt::format("M{}_N{}_K{}", c.M, c.N, c.K);
+                         });
+
+}  // namespace
+}  // namespace charnn
