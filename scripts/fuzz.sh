@@ -14,7 +14,7 @@ for target in checkpoint utf8 state_dict; do
   # The committed corpus is read-only input; new findings go to the work folder.
   status=0
   build-fuzz/tests/fuzz/fuzz_$target -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=4096 \
-    -print_final_stats=1 "$work" "tests/fuzz/corpus/$target" >"build-fuzz/fuzz-$target.log" 2>&1 || status=$?
+    -print_final_stats=1 -artifact_prefix="build-fuzz/" "$work" "tests/fuzz/corpus/$target" >"build-fuzz/fuzz-$target.log" 2>&1 || status=$?
   grep -E "stat::number_of_executed_units|ERROR|SUMMARY" "build-fuzz/fuzz-$target.log" || true
   if [ "$status" -ne 0 ]; then
     tail -n 40 "build-fuzz/fuzz-$target.log"

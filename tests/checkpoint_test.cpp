@@ -1,6 +1,7 @@
 // Checkpoints round-trip exactly and every kind of damage is refused with a
 // message naming the file.
 #include <cmath>
+#include <cstring>
 #include <fstream>
 
 #include <gtest/gtest.h>
@@ -94,6 +95,20 @@ TEST(Checkpoint, RefusesTruncationRandomBytesAndForeignFiles) {
   const float w[2] = {1.0f, 2.0f};
   const std::string foreign = safetensors_serialize({{"weight", {2}, w}}, {});
   EXPECT_NE(load_error(foreign).find("not a charnn checkpoint"), std::string::npos);
+}
+
+TEST(Checkpoint, RefusesNonIntegerShapesAndOffsetsWithoutUndefinedBehaviour) {
+  // Found by fuzz_state_dict: a float offset such as 2E24 once reached an
+  // out-of-range float-to-integer conversion (UBSan). It must be a clean error.
+  for (const std::string header : {R"({"w":{"dtype":"F32","shape":[1],"data_offsets":[0,2E24]}})",
+                                   R"({"w":{"dtype":"F32","shape":[1.5],"data_offsets":[0,4]}})",
+                                   R"({"w":{"dtype":"F32","shape":[1],"data_offsets":[-4,0]}})"}) {
+    std::string bytes(8, '\0');
+    const uint64_t length = header.size();
+    std::memcpy(bytes.data(), &length, 8);
+    bytes += header + std::string(4, '\0');
+    EXPECT_NE(load_error(bytes).find("lacks dtype, shape or data_offsets"), std::string::npos) << header;
+  }
 }
 
 TEST(Checkpoint, RefusesANewerFormatVersion) {

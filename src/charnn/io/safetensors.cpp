@@ -3,6 +3,7 @@
 
 #include <bit>
 #include <cstring>
+#include <type_traits>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -27,6 +28,20 @@ size_t dtype_size(const std::string& dtype) {
   if (dtype == "F16" || dtype == "BF16" || dtype == "I16" || dtype == "U16") return 2;
   if (dtype == "I8" || dtype == "U8" || dtype == "BOOL") return 1;
   return 0;
+}
+
+// A JSON array of integers as T. nlohmann would also convert floats such as
+// 2e24, which is undefined behaviour when out of range; a header is untrusted.
+template <class T>
+std::vector<T> integers(const nlohmann::json& array) {
+  if (!array.is_array()) throw nlohmann::json::type_error::create(302, "expected an array", &array);
+  std::vector<T> out;
+  for (const auto& value : array) {
+    const bool fits = std::is_signed_v<T> ? value.is_number_integer() : value.is_number_unsigned();
+    if (!fits) throw nlohmann::json::type_error::create(302, "expected an array of integers", &array);
+    out.push_back(value.get<T>());
+  }
+  return out;
 }
 
 }  // namespace
@@ -85,8 +100,8 @@ SafetensorsFile::SafetensorsFile(std::string bytes, std::string source)
     TensorInfo info;
     try {
       info.dtype = entry.at("dtype").get<std::string>();
-      info.shape = entry.at("shape").get<std::vector<int64_t>>();
-      const auto offsets = entry.at("data_offsets").get<std::vector<uint64_t>>();
+      info.shape = integers<int64_t>(entry.at("shape"));
+      const auto offsets = integers<uint64_t>(entry.at("data_offsets"));
       if (offsets.size() != 2) throw invalid(fmt::format("tensor '{}' needs two data offsets", name));
       info.begin = static_cast<size_t>(offsets[0]);
       info.end = static_cast<size_t>(offsets[1]);
