@@ -26,8 +26,7 @@ std::vector<std::u32string> texts(const ItemBatch& batch) {
 
 ItemBatch draw(const ItemRequest& request, uint64_t seed = 4) {
   const Model model = test::seeded_model(kVocabulary, 8, 21, 1.5f);
-  Sampler sampler({.seed = seed}, kVocabulary.size());
-  return generate_items(model, kVocabulary, sampler, U"", request);
+  return generate_items(model, kVocabulary, {.seed = seed}, U"", request);
 }
 
 TEST(GenerateItems, PlainSamplingRepeatsItemsAndTrainingLines) {
@@ -63,22 +62,21 @@ TEST(GenerateItems, AttemptsAreBoundedWhenNoNewItemCanBeFound) {
   // attempt is a duplicate. No newline bias, and items cut at 5 characters, so
   // the greedy item is never the empty line.
   const Model model = test::seeded_model(kVocabulary, 8, 21, -5.0f);
-  Sampler sampler({.temperature = 0.0f, .loop_guard = false}, kVocabulary.size());
-  const ItemBatch batch = generate_items(model, kVocabulary, sampler, U"",
+  const SamplingOptions greedy{.temperature = 0.0f, .loop_guard = false};
+  const ItemBatch batch = generate_items(model, kVocabulary, greedy, U"",
                                          {.count = 3, .max_length = 5, .unique = true, .max_attempts = 25});
   EXPECT_EQ(batch.items.size(), 1u);
   EXPECT_EQ(batch.attempts, 25);
   EXPECT_EQ(batch.rejected_duplicates, 24);
   EXPECT_EQ(batch.rejected_empty, 0);
   // The default budget is 100 attempts per requested item.
-  Sampler again({.temperature = 0.0f, .loop_guard = false}, kVocabulary.size());
-  EXPECT_EQ(generate_items(model, kVocabulary, again, U"", {.count = 3, .max_length = 5, .unique = true}).attempts, 300);
+  const ItemRequest three{.count = 3, .max_length = 5, .unique = true};
+  EXPECT_EQ(generate_items(model, kVocabulary, greedy, U"", three).attempts, 300);
 }
 
 TEST(GenerateItems, EmptyLinesAreDrawnAgainNotReturned) {
   const Model model = test::seeded_model(kVocabulary, 8, 21, 1.5f);
-  Sampler sampler({.seed = 3}, kVocabulary.size());
-  const ItemBatch batch = generate_items(model, kVocabulary, sampler, U"", {.count = 200});
+  const ItemBatch batch = generate_items(model, kVocabulary, {.seed = 3}, U"", {.count = 200});
   for (const GeneratedItem& item : batch.items) EXPECT_FALSE(item.text.empty());
   EXPECT_EQ(batch.items.size(), 200u);
   EXPECT_GT(batch.rejected_empty, 0) << "this model draws a newline first now and then";
@@ -87,9 +85,9 @@ TEST(GenerateItems, EmptyLinesAreDrawnAgainNotReturned) {
 
 TEST(GenerateItems, ItemsCutAtMaxLengthAreMarked) {
   const Vocabulary vocabulary = test::alternating_vocabulary();
-  Sampler sampler({.temperature = 0.0f, .loop_guard = false}, vocabulary.size());
+  const SamplingOptions greedy{.temperature = 0.0f, .loop_guard = false};
   const ItemBatch batch =
-      generate_items(test::alternating_model(), vocabulary, sampler, U"b", {.count = 2, .max_length = 5});
+      generate_items(test::alternating_model(), vocabulary, greedy, U"b", {.count = 2, .max_length = 5});
   ASSERT_EQ(batch.items.size(), 2u);
   EXPECT_EQ(batch.items[0].text, U"babab") << "the prime counts toward --max-len";
   EXPECT_TRUE(batch.items[0].cut_at_max_length);
@@ -102,6 +100,29 @@ TEST(GenerateItems, SameSeedSameItems) {
   const ItemRequest request{.count = 20, .unique = true, .novel = &lines};
   EXPECT_EQ(texts(draw(request, 9)), texts(draw(request, 9)));
   EXPECT_NE(texts(draw(request, 9)), texts(draw(request, 10)));
+}
+
+TEST(GenerateItems, AskingForMoreItemsOnlyAddsToTheList) {
+  // Streams draw side by side and finished items are taken in a fixed order,
+  // so the first items do not depend on how many are asked for, with or
+  // without rejections.
+  const TrainingLines lines(kTrainingText);
+  const std::vector<std::u32string> few = texts(draw({.count = 7, .unique = true, .novel = &lines}));
+  const std::vector<std::u32string> many = texts(draw({.count = 30, .unique = true, .novel = &lines}));
+  ASSERT_EQ(few.size(), 7u);
+  ASSERT_EQ(many.size(), 30u);
+  EXPECT_EQ(few, std::vector<std::u32string>(many.begin(), many.begin() + 7));
+}
+
+TEST(GenerateItems, EveryItemStartsFromAFreshState) {
+  // Greedy sampling from a fresh state draws the same item every time; a
+  // stream that carried its state or history into its next item would not.
+  // 3 x kItemStreams items make every stream start over at least twice.
+  const Model model = test::seeded_model(kVocabulary, 8, 21, -5.0f);
+  const ItemBatch batch = generate_items(model, kVocabulary, {.temperature = 0.0f}, U"",
+                                         {.count = 3 * kItemStreams, .max_length = 9});
+  ASSERT_EQ(batch.items.size(), static_cast<size_t>(3 * kItemStreams));
+  for (const GeneratedItem& item : batch.items) ASSERT_EQ(item.text, batch.items[0].text);
 }
 
 }  // namespace

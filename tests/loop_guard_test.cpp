@@ -129,13 +129,12 @@ TEST(LoopGuard, ItemsOfALoopingModelHaveNoCycleButReachMaxLengthWithoutTheGuard)
   const Model model = test::alternating_model();
   const Vocabulary vocabulary = test::alternating_vocabulary();
   ItemRequest request{.count = 3, .max_length = 150};
-  Sampler free({.temperature = 0.0f, .loop_guard = false}, vocabulary.size());
-  for (const GeneratedItem& item : generate_items(model, vocabulary, free, U"", request).items) {
+  for (const GeneratedItem& item :
+       generate_items(model, vocabulary, {.temperature = 0.0f, .loop_guard = false}, U"", request).items) {
     EXPECT_TRUE(item.cut_at_max_length);
     EXPECT_EQ(cycle_period(item.text), 2);
   }
-  Sampler guarded({.temperature = 0.0f}, vocabulary.size());
-  for (const GeneratedItem& item : generate_items(model, vocabulary, guarded, U"", request).items) {
+  for (const GeneratedItem& item : generate_items(model, vocabulary, {.temperature = 0.0f}, U"", request).items) {
     EXPECT_EQ(cycle_period(item.text), 0) << "item of " << item.text.size() << " characters";
   }
 }

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "charnn/nn/blas.h"
 #include "charnn/nn/inference.h"
 #include "charnn/nn/model_ref.h"
 #include "test_support.h"
@@ -109,6 +110,33 @@ TEST(FastVsReference, BatchedInferenceStreamsAreIndependent) {
       EXPECT_NEAR(logits[v], batched_logits[static_cast<size_t>(s * 7 + v)], 1e-5) << "stream " << s << " symbol " << v;
     }
   }
+}
+
+TEST(FastVsReference, InferenceBitsDoNotDependOnStreamsOrThreads) {
+  // Large enough (H 200: 480,000 multiply-adds per product for 3 streams) that
+  // the products are cut between threads; a stream's logits must be the same
+  // bits alone on one thread as batched on three.
+  const ModelConfig config = testing::tiny_config(7, 2, 200, 0.0f);
+  const Model model = testing::random_model(config, 21);
+  const auto tokens = testing::random_tokens(15, 7, 22);  // 5 steps x 3 streams
+  const int previous = blas_threads();
+  blas_set_threads(3);
+  InferenceState batched(model, 3);
+  std::vector<float> batched_logits;
+  for (int t = 0; t < 5; ++t) {
+    const float* logits = batched.step(&tokens[static_cast<size_t>(t * 3)]);
+    batched_logits.assign(logits, logits + 21);
+  }
+  blas_set_threads(1);
+  for (int s = 0; s < 3; ++s) {
+    InferenceState single(model, 1);
+    const float* logits = nullptr;
+    for (int t = 0; t < 5; ++t) logits = single.step(&tokens[static_cast<size_t>(t * 3 + s)]);
+    for (int v = 0; v < 7; ++v) {
+      ASSERT_EQ(logits[v], batched_logits[static_cast<size_t>(s * 7 + v)]) << "stream " << s << " symbol " << v;
+    }
+  }
+  blas_set_threads(previous);
 }
 
 INSTANTIATE_TEST_SUITE_P(AroundVectorWidths, FastVsReference,

@@ -75,11 +75,32 @@ TEST_P(PackedGemm, SplittingColumnsAtPanelBoundariesGivesTheSameBits) {
   for (size_t i = 0; i < whole.size(); ++i) ASSERT_EQ(whole[i], split[i]) << "element " << i;
 }
 
+TEST_P(PackedGemm, OneRowAloneGivesTheBitsItGetsInATile) {
+  // A single stream (M = 1) takes its own multi-panel path; its sums must be
+  // the ones the same row gets inside a batch, so sampling one stream or many
+  // draws from identical logits.
+  const auto [M, N, K] = GetParam();
+  const auto A = random_matrix(static_cast<size_t>(M) * K, 7);
+  const auto W = random_matrix(static_cast<size_t>(N) * K, 8);
+  std::vector<float> packed(packed_floats(K, N));
+  pack_transposed(packed.data(), W.data(), K, K, N);
+  std::vector<float> batch(static_cast<size_t>(M) * N, 0.25f);
+  packed_gemm(batch.data(), N, A.data(), K, packed.data(), M, N, K);
+  for (int m = 0; m < M; ++m) {
+    std::vector<float> alone(static_cast<size_t>(N), 0.25f);
+    packed_gemm(alone.data(), N, A.data() + static_cast<size_t>(m) * K, K, packed.data(), 1, N, K);
+    for (int n = 0; n < N; ++n) {
+      ASSERT_EQ(alone[static_cast<size_t>(n)], batch[static_cast<size_t>(m) * N + n]) << m << "," << n;
+    }
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(RaggedSizes, PackedGemm,
                          ::testing::Values(Case{1, 1, 1}, Case{1, 15, 7}, Case{2, 16, 3}, Case{3, 17, 16},
                                            Case{5, 31, 17}, Case{7, 32, 33}, Case{8, 33, 64}, Case{9, 47, 5},
                                            Case{16, 48, 100}, Case{17, 64, 1}, Case{32, 65, 200},
-                                           Case{33, 100, 31}),
+                                           Case{33, 100, 31}, Case{1, 128, 7}, Case{1, 161, 33},
+                                           Case{3, 300, 50}, Case{1, 1000, 250}),
                          [](const auto& param_info) {
                            const Case& c = param_info.param;
                            return fmt::format("M{}_N{}_K{}", c.M, c.N, c.K);

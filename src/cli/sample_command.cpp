@@ -65,13 +65,13 @@ void print_stream(const SampleOptions& o, const Model& model, const Vocabulary& 
   std::fflush(stdout);
 }
 
-std::string loop_guard_line(const SampleOptions& o, const Sampler& sampler) {
+std::string loop_guard_line(const SampleOptions& o, int64_t interventions) {
   if (!o.sampling.loop_guard) return "  loop guard: off\n";
-  return fmt::format("  loop guard: stepped in at {} draws\n", sampler.loop_guard_interventions());
+  return fmt::format("  loop guard: stepped in at {} draws\n", interventions);
 }
 
-void run_items(const SampleOptions& o, const Model& model, const Vocabulary& vocabulary, Sampler& sampler,
-               const std::u32string& prime, const std::optional<TrainingText>& training) {
+void run_items(const SampleOptions& o, const Model& model, const Vocabulary& vocabulary, const std::u32string& prime,
+               const std::optional<TrainingText>& training) {
   std::optional<TrainingLines> lines;
   if (training) lines.emplace(training->text);
   ItemRequest request;
@@ -80,7 +80,7 @@ void run_items(const SampleOptions& o, const Model& model, const Vocabulary& voc
   request.unique = o.unique;
   request.novel = o.novel ? &*lines : nullptr;
   request.max_attempts = o.max_attempts.value_or(0);
-  const ItemBatch batch = generate_items(model, vocabulary, sampler, prime, request);
+  const ItemBatch batch = generate_items(model, vocabulary, o.sampling, prime, request);
   std::vector<std::u32string> texts;
   int64_t cut = 0;
   for (const GeneratedItem& item : batch.items) {
@@ -92,7 +92,8 @@ void run_items(const SampleOptions& o, const Model& model, const Vocabulary& voc
   if (o.report) {
     ItemsReport report = items_report(texts, *lines);
     report.cut_at_max_length = cut;
-    fmt::print(stderr, "{}{}", format_items_report(report, training->path), loop_guard_line(o, sampler));
+    fmt::print(stderr, "{}{}", format_items_report(report, training->path),
+               loop_guard_line(o, batch.loop_guard_interventions));
   }
   if (static_cast<int>(batch.items.size()) < request.count) {
     throw Error(fmt::format(
@@ -113,17 +114,18 @@ void run_sample(const SampleOptions& o) {
   if (o.novel || o.report) {
     training = load_training_text(checkpoint.meta.train, o.train_text, o.novel ? "--novel" : "--report");
   }
-  Sampler sampler(o.sampling, vocabulary.size());
   if (o.items) {
-    run_items(o, model, vocabulary, sampler, prime, training);
+    run_items(o, model, vocabulary, prime, training);
     return;
   }
+  Sampler sampler(o.sampling, vocabulary.size());
   std::u32string generated;
   if (o.report) generated.reserve(static_cast<size_t>(o.chars));
   print_stream(o, model, vocabulary, sampler, prime, o.report ? &generated : nullptr);
   if (o.report) {
     const ProseReport report = ProseIndex(training->text).report(generated);
-    fmt::print(stderr, "{}{}", format_prose_report(report, training->path), loop_guard_line(o, sampler));
+    fmt::print(stderr, "{}{}", format_prose_report(report, training->path),
+               loop_guard_line(o, sampler.loop_guard_interventions()));
   }
 }
 

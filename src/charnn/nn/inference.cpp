@@ -4,26 +4,69 @@
 #include <algorithm>
 #include <cstring>
 
-#include "charnn/nn/blas.h"
 #include "charnn/nn/lstm_cell.h"
+#include "charnn/nn/packed_gemm.h"
+#include "charnn/nn/thread_pool.h"
 
 namespace charnn {
 
+namespace {
+
+constexpr int kPanelColumns = 32;  // packed_gemm's panel width: splits fall on its multiples
+constexpr int kColumnTasks = 4;    // fixed, so the work cut does not follow the thread count
+// Below this many multiply-adds a product runs on the calling thread: handing
+// it to the pool costs more than it saves (config A's one-stream W_hh product
+// is 250,000).
+constexpr double kParallelWork = 400000.0;
+
+std::vector<float> packed_transposed(const float* W, int rows, int columns) {
+  // W (rows, columns) used as h W^T: P (columns, rows).
+  std::vector<float> packed(packed_floats(columns, rows));
+  pack_transposed(packed.data(), W, columns, columns, rows);
+  return packed;
+}
+
+// C (M, N) += A (M, K) P (K, N), the columns cut into fixed panel-aligned
+// blocks run on the pool when the product is large enough to gain from it.
+void product(float* C, int ldc, const float* A, int lda, const std::vector<float>& packed, int M, int N, int K) {
+  if (static_cast<double>(M) * N * K < kParallelWork) {
+    packed_gemm(C, ldc, A, lda, packed.data(), M, N, K);
+    return;
+  }
+  const int panels = (N + kPanelColumns - 1) / kPanelColumns;
+  const int per = (panels + kColumnTasks - 1) / kColumnTasks * kPanelColumns;
+  parallel_for(kColumnTasks, [&](int t) {
+    const int n0 = std::min(N, t * per), n1 = std::min(N, n0 + per);
+    if (n0 < n1) packed_gemm(C + n0, ldc, A, lda, packed.data() + static_cast<size_t>(n0) * K, M, n1 - n0, K);
+  });
+}
+
+}  // namespace
+
 InferenceState::InferenceState(const Model& model, int streams) : model_(model), streams_(streams) {
   const ModelConfig& config = model.config;
-  const size_t state = static_cast<size_t>(streams) * config.hidden;
+  const int G = config.gates(), H = config.hidden, V = config.vocab_size;
+  const size_t state = static_cast<size_t>(streams) * H;
   h_.assign(static_cast<size_t>(config.layers), std::vector<float>(state, 0.0f));
   c_.assign(static_cast<size_t>(config.layers), std::vector<float>(state, 0.0f));
-  gates_.assign(static_cast<size_t>(streams) * config.gates(), 0.0f);
-  logits_.assign(static_cast<size_t>(streams) * config.vocab_size, 0.0f);
+  gates_.assign(static_cast<size_t>(streams) * G, 0.0f);
+  logits_.assign(static_cast<size_t>(streams) * V, 0.0f);
+  const float* p = model.params.data();
   // Layer 0's input term is column `token` of W_ih (G, V); transposed once, it
   // is a contiguous row instead of G loads a row apart.
-  const int G = config.gates(), V = config.vocab_size;
-  const float* w_ih = model.params.data() + model.layout.layer(0).w_ih;
+  const float* w_ih = p + model.layout.layer(0).w_ih;
   w_ih_t_.resize(static_cast<size_t>(V) * G);
   for (int g = 0; g < G; ++g) {
     for (int v = 0; v < V; ++v) w_ih_t_[static_cast<size_t>(v) * G + g] = w_ih[static_cast<size_t>(g) * V + v];
   }
+  w_ih_packed_.resize(static_cast<size_t>(config.layers));
+  w_hh_packed_.resize(static_cast<size_t>(config.layers));
+  for (int k = 0; k < config.layers; ++k) {
+    const LstmLayerOffsets& at = model.layout.layer(k);
+    if (k > 0) w_ih_packed_[static_cast<size_t>(k)] = packed_transposed(p + at.w_ih, G, config.input_size(k));
+    w_hh_packed_[static_cast<size_t>(k)] = packed_transposed(p + at.w_hh, G, H);
+  }
+  fc_packed_ = packed_transposed(p + model.layout.fc_weight(), V, H);
 }
 
 void InferenceState::reset() {
@@ -43,40 +86,27 @@ const float* InferenceState::step(const int32_t* tokens) {
   const float* p = model_.params.data();
   for (int k = 0; k < config.layers; ++k) {
     const LstmLayerOffsets& at = model_.layout.layer(k);
-    const int E = config.input_size(k);
-    float* h = h_[static_cast<size_t>(k)].data();
-    float* c = c_[static_cast<size_t>(k)].data();
-    // Recurrent product first (reads h_{t-1}), then the input term.
-    if (S == 1) {
-      gemv_n(gates_.data(), p + at.w_hh, h, G, H, 0.0f);
-    } else {
-      gemm_nt(gates_.data(), h, p + at.w_hh, S, G, H, 0.0f);
-    }
+    const size_t layer = static_cast<size_t>(k);
+    float* h = h_[layer].data();
+    float* c = c_[layer].data();
+    // Input term first (layer 0: a row of W_ih^T; above: the layer below's new
+    // h), then the recurrent term from this layer's h_{t-1}.
     if (k == 0) {
       for (int s = 0; s < S; ++s) {
-        float* gate = gates_.data() + static_cast<size_t>(s) * G;
-        const float* row = w_ih_t_.data() + static_cast<size_t>(tokens[s]) * G;
-        for (int r = 0; r < G; ++r) gate[r] += row[r];
+        std::memcpy(gates_.data() + static_cast<size_t>(s) * G, w_ih_t_.data() + static_cast<size_t>(tokens[s]) * G,
+                    sizeof(float) * static_cast<size_t>(G));
       }
     } else {
-      const float* below = h_[static_cast<size_t>(k - 1)].data();
-      if (S == 1) {
-        gemv_n(gates_.data(), p + at.w_ih, below, G, E, 1.0f);
-      } else {
-        gemm_nt(gates_.data(), below, p + at.w_ih, S, G, E, 1.0f);
-      }
+      const int E = config.input_size(k);
+      std::fill(gates_.begin(), gates_.end(), 0.0f);
+      product(gates_.data(), G, h_[layer - 1].data(), E, w_ih_packed_[layer], S, G, E);
     }
+    product(gates_.data(), G, h, H, w_hh_packed_[layer], S, G, H);
     lstm_cell_step(c, h, gates_.data(), p + at.b_ih, p + at.b_hh, S, H);
   }
-  const float* top = h_.back().data();
-  if (S == 1) {
-    gemv_n(logits_.data(), p + model_.layout.fc_weight(), top, V, H, 0.0f);
-  } else {
-    gemm_nt(logits_.data(), top, p + model_.layout.fc_weight(), S, V, H, 0.0f);
-  }
-  for (int s = 0; s < S; ++s) {
-    for (int v = 0; v < V; ++v) logits_[static_cast<size_t>(s) * V + v] += p[model_.layout.fc_bias() + v];
-  }
+  const float* bias = p + model_.layout.fc_bias();
+  for (int s = 0; s < S; ++s) std::copy_n(bias, V, logits_.data() + static_cast<size_t>(s) * V);
+  product(logits_.data(), V, h_.back().data(), H, fc_packed_, S, V, H);
   return logits_.data();
 }
 

@@ -1,9 +1,14 @@
 // Running the model forward one character at a time for S independent streams
 // (S = 1 for a single sample), carrying each stream's (h, c) across steps.
 // Dropout is off. Buffers are allocated once; step() allocates nothing.
-// Layer 0's input weights are copied (transposed) at construction: a state
-// keeps stepping with the weights the model had then; build a new one after
-// changing the model.
+// The weights are copied at construction into the layouts the step reads
+// fastest (layer 0's W_ih transposed, every other matrix packed in panels; see
+// packed_gemm.h): a state keeps stepping with the weights the model had then;
+// build a new one after changing the model.
+//
+// Every product sums each output in the same order whatever S and the thread
+// count, so a stream's logits are bit-identical whether it runs alone or
+// batched with others, on one thread or several.
 #pragma once
 
 #include <cstdint>
@@ -31,7 +36,10 @@ class InferenceState {
   std::vector<std::vector<float>> h_, c_;  // per layer (S, H)
   std::vector<float> gates_;               // (S, G)
   std::vector<float> logits_;              // (S, V)
-  std::vector<float> w_ih_t_;              // (V, G) layer 0's W_ih transposed
+  std::vector<float> w_ih_t_;              // (V, G) layer 0's W_ih transposed: a token's input term is one row
+  std::vector<std::vector<float>> w_ih_packed_;  // per layer (E, G) packed; empty for layer 0
+  std::vector<std::vector<float>> w_hh_packed_;  // per layer (H, G) packed
+  std::vector<float> fc_packed_;                 // (H, V) packed
 };
 
 }  // namespace charnn

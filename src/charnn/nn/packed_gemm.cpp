@@ -78,6 +78,33 @@ __attribute__((target("avx512f"))) void panel_avx512(float* C, int ldc, const fl
   }
 }
 
+// One row (M = 1, a single stream's matrix-vector product) across kGroup full
+// panels at once: a lone panel gives only two chains of dependent adds, too
+// few to hide the latency of a fused multiply-add; four panels give eight.
+// Each element is still one chain in k order started from C, as in the tile.
+constexpr int kGroup = 4;
+
+__attribute__((target("avx512f"))) void row_group_avx512(float* C, const float* A, const float* P, int K) {
+  const size_t panel = static_cast<size_t>(K) * kPanel;
+  __m512 acc[kGroup][2];
+  for (int g = 0; g < kGroup; ++g) {
+    acc[g][0] = _mm512_loadu_ps(C + g * kPanel);
+    acc[g][1] = _mm512_loadu_ps(C + g * kPanel + 16);
+  }
+  for (int k = 0; k < K; ++k) {
+    const __m512 a = _mm512_set1_ps(A[k]);
+    for (int g = 0; g < kGroup; ++g) {
+      const float* p = P + g * panel + static_cast<size_t>(k) * kPanel;
+      acc[g][0] = _mm512_fmadd_ps(a, _mm512_loadu_ps(p), acc[g][0]);
+      acc[g][1] = _mm512_fmadd_ps(a, _mm512_loadu_ps(p + 16), acc[g][1]);
+    }
+  }
+  for (int g = 0; g < kGroup; ++g) {
+    _mm512_storeu_ps(C + g * kPanel, acc[g][0]);
+    _mm512_storeu_ps(C + g * kPanel + 16, acc[g][1]);
+  }
+}
+
 bool have_avx512() {
   static const bool have = __builtin_cpu_supports("avx512f");
   return have;
@@ -135,7 +162,15 @@ void pack_rows(float* packed, const float* W, int ldw, int K, int N) {
 }
 
 void packed_gemm(float* C, int ldc, const float* A, int lda, const float* packed, int M, int N, int K) {
-  for (int n0 = 0; n0 < N; n0 += kPanel) {
+  int n0 = 0;
+#if defined(__x86_64__)
+  if (M == 1 && have_avx512()) {
+    for (; n0 + kGroup * kPanel <= N; n0 += kGroup * kPanel) {
+      row_group_avx512(C + n0, A, packed + static_cast<size_t>(n0) * K, K);
+    }
+  }
+#endif
+  for (; n0 < N; n0 += kPanel) {
     const int width = std::min(kPanel, N - n0), stride = panel_width(N - n0);
     const float* panel = packed + static_cast<size_t>(n0) * K;
 #if defined(__x86_64__)

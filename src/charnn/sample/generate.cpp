@@ -29,57 +29,105 @@ void generate_text(const Model& model, const Vocabulary& vocabulary, Sampler& sa
 
 namespace {
 
-// One item into `item` (cleared first, capacity kept); returns whether it hit max_length.
-bool draw_item(InferenceState& state, Sampler& sampler, const Vocabulary& vocabulary, int32_t newline,
-               std::u32string_view prime, const std::vector<int32_t>& prefix, int max_length, std::u32string& item) {
-  state.reset();
-  sampler.restart();
-  int32_t token = newline;
-  const float* logits = state.step(&token);
-  for (int32_t p : prefix) logits = state.step(&p);
-  item.assign(prime);
-  while (static_cast<int>(item.size()) < max_length) {
-    token = sampler.sample(logits);
-    if (token == newline) return false;
-    item.push_back(vocabulary.symbol(token));
-    logits = state.step(&token);
+// Where one stream is in its current item.
+struct ItemStream {
+  Sampler sampler;
+  size_t fed = 0;       // tokens of the feed ('\n', then the prime) given to the model so far
+  std::u32string text;  // the item so far, the prime included
+};
+
+// Acceptance of finished items, in the order they finish.
+class ItemCollector {
+ public:
+  ItemCollector(const ItemRequest& request, size_t prime_length, int64_t budget)
+      : request_(request), prime_length_(prime_length), budget_(budget) {
+    batch_.items.reserve(static_cast<size_t>(request.count));
   }
-  return true;
-}
+
+  bool done() const {
+    return static_cast<int>(batch_.items.size()) >= request_.count || batch_.attempts >= budget_;
+  }
+
+  void submit(const std::u32string& item, bool cut) {
+    ++batch_.attempts;
+    // A newline straight after the prime is an empty line, not an item.
+    if (item.size() == prime_length_) {
+      ++batch_.rejected_empty;
+    } else if (request_.novel != nullptr && request_.novel->contains(item)) {
+      ++batch_.rejected_copies;
+    } else if (request_.unique && !accepted_.insert(item).second) {
+      ++batch_.rejected_duplicates;
+    } else {
+      batch_.items.push_back({item, cut});
+    }
+  }
+
+  ItemBatch& batch() { return batch_; }
+
+ private:
+  const ItemRequest& request_;
+  size_t prime_length_;
+  int64_t budget_;
+  ItemBatch batch_;
+  std::unordered_set<std::u32string> accepted_;
+};
 
 }  // namespace
 
-ItemBatch generate_items(const Model& model, const Vocabulary& vocabulary, Sampler& sampler, std::u32string_view prime,
-                         const ItemRequest& request) {
+ItemBatch generate_items(const Model& model, const Vocabulary& vocabulary, const SamplingOptions& sampling,
+                         std::u32string_view prime, const ItemRequest& request) {
   const int newline = vocabulary.index_of(U'\n');
   if (newline < 0) throw Error("--items needs a line-structured corpus, but the model's vocabulary has no newline");
-  const std::vector<int32_t> prefix = vocabulary.encode(prime, "prime text");
+  std::vector<int32_t> feed{newline};
+  for (int32_t token : vocabulary.encode(prime, "prime text")) feed.push_back(token);
   const int64_t budget = request.max_attempts > 0 ? request.max_attempts : 100 * static_cast<int64_t>(request.count);
-  InferenceState state(model, 1);
-  ItemBatch batch;
-  batch.items.reserve(static_cast<size_t>(request.count));
-  std::unordered_set<std::u32string> accepted;
-  std::u32string item;
-  item.reserve(static_cast<size_t>(std::max<int64_t>(request.max_length, static_cast<int64_t>(prime.size()))));
-  while (static_cast<int>(batch.items.size()) < request.count && batch.attempts < budget) {
-    ++batch.attempts;
-    const bool cut = draw_item(state, sampler, vocabulary, newline, prime, prefix, request.max_length, item);
-    // A newline straight after the prime is an empty line, not an item.
-    if (item.size() == prime.size()) {
-      ++batch.rejected_empty;
-      continue;
-    }
-    if (request.novel != nullptr && request.novel->contains(item)) {
-      ++batch.rejected_copies;
-      continue;
-    }
-    if (request.unique && !accepted.insert(item).second) {
-      ++batch.rejected_duplicates;
-      continue;
-    }
-    batch.items.push_back({item, cut});
+  ItemCollector collector(request, prime.size(), budget);
+  const size_t max_length = static_cast<size_t>(std::max(request.max_length, 0));
+
+  const int S = kItemStreams;
+  InferenceState state(model, S);
+  std::vector<ItemStream> streams;
+  streams.reserve(S);
+  for (int s = 0; s < S; ++s) {
+    streams.push_back({Sampler(sampling, vocabulary.size(), static_cast<uint64_t>(s)), 1, std::u32string(prime)});
+    streams.back().text.reserve(std::max(max_length, prime.size()));
   }
-  return batch;
+  std::vector<int32_t> input(S, newline);  // every stream starts at a line start, from the zero state
+  const int V = vocabulary.size();
+
+  while (!collector.done()) {
+    const float* logits = state.step(input.data());
+    for (int s = 0; s < S && !collector.done(); ++s) {
+      ItemStream& stream = streams[static_cast<size_t>(s)];
+      if (stream.fed < feed.size()) {
+        input[static_cast<size_t>(s)] = feed[stream.fed++];
+        continue;
+      }
+      // The feed is in: these logits predict the item's next character.
+      bool finished = true, cut = true;
+      if (stream.text.size() < max_length) {
+        const int32_t token = stream.sampler.sample(logits + static_cast<size_t>(s) * V);
+        if (token == newline) {
+          cut = false;
+        } else {
+          stream.text.push_back(vocabulary.symbol(token));
+          finished = stream.text.size() >= max_length;
+          input[static_cast<size_t>(s)] = token;
+        }
+      }
+      if (!finished) continue;
+      collector.submit(stream.text, cut);
+      // Start the stream's next item from a fresh state and history.
+      state.reset_stream(s);
+      stream.sampler.restart();
+      stream.text.assign(prime);
+      stream.fed = 1;
+      input[static_cast<size_t>(s)] = newline;
+    }
+  }
+  ItemBatch& batch = collector.batch();
+  for (const ItemStream& stream : streams) batch.loop_guard_interventions += stream.sampler.loop_guard_interventions();
+  return std::move(batch);
 }
 
 }  // namespace charnn

@@ -42,14 +42,23 @@ struct ItemBatch {
   int64_t rejected_duplicates = 0;
   int64_t rejected_copies = 0;
   int64_t rejected_empty = 0;        // a newline drawn first: drawn again
+  int64_t loop_guard_interventions = 0;  // summed over the streams' samplers
 };
+
+// Streams item generation runs side by side: one batched model step serves
+// them all, several times faster per character than one stream. Fixed, so the
+// items for a seed do not depend on the count asked for or the thread count.
+constexpr int kItemStreams = 64;
 
 // Draws items, each from a fresh model state and a fresh sampler history, fed
 // '\n' then the prime (which starts every item), ending at '\n' or after
-// max_length characters. Rejected items (duplicates with `unique`, training
-// lines with `novel`) are drawn again, at most max_attempts draws in all.
-// Throws Error when the vocabulary has no '\n' (the corpus is not line-structured).
-ItemBatch generate_items(const Model& model, const Vocabulary& vocabulary, Sampler& sampler, std::u32string_view prime,
-                         const ItemRequest& request);
+// max_length characters. kItemStreams streams draw at once, stream s with the
+// sampler for (sampling.seed, s); finished items are taken in the order they
+// end (by step, then stream), so asking for more items only adds to the list.
+// Rejected items (duplicates with `unique`, training lines with `novel`) are
+// drawn again, at most max_attempts draws in all. Throws Error when the
+// vocabulary has no '\n' (the corpus is not line-structured).
+ItemBatch generate_items(const Model& model, const Vocabulary& vocabulary, const SamplingOptions& sampling,
+                         std::u32string_view prime, const ItemRequest& request);
 
 }  // namespace charnn

@@ -30,8 +30,8 @@ void SamplingOptions::validate() const {
   }
 }
 
-Sampler::Sampler(const SamplingOptions& options, int vocab_size)
-    : options_(options), rng_(options.seed, RngStream::sample, 0) {
+Sampler::Sampler(const SamplingOptions& options, int vocab_size, uint64_t stream)
+    : options_(options), rng_(options.seed, RngStream::sample, stream) {
   options_.validate();
   const size_t V = static_cast<size_t>(vocab_size);
   logits_.assign(V, 0.0f);

@@ -29,7 +29,9 @@ struct SamplingOptions {
 
 class Sampler {
  public:
-  Sampler(const SamplingOptions& options, int vocab_size);
+  // `stream` picks one of many independent draw sequences for the same seed
+  // (item generation runs one sampler per model stream); 0 for a lone sampler.
+  Sampler(const SamplingOptions& options, int vocab_size, uint64_t stream = 0);
 
   // Index of the drawn character; logits has vocab_size entries and is not
   // changed. In order: every character drawn in the last N draws (since
