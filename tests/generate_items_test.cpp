@@ -1,6 +1,7 @@
 // Item generation with --unique and --novel: the properties they promise
 // (no item twice, no training line), the bounded number of attempts, the
 // max-length flag, and the same items for the same seed.
+#include <algorithm>
 #include <set>
 #include <string>
 #include <vector>
@@ -112,6 +113,15 @@ TEST(GenerateItems, AskingForMoreItemsOnlyAddsToTheList) {
   ASSERT_EQ(few.size(), 7u);
   ASSERT_EQ(many.size(), 30u);
   EXPECT_EQ(few, std::vector<std::u32string>(many.begin(), many.begin() + 7));
+}
+
+TEST(GenerateItems, ShortItemsAreNotFavoured) {
+  // Streams finish short items first; taking items as they finish would
+  // return the shortest of the streams' items, sorted by length.
+  const std::vector<std::u32string> items = texts(draw({.count = 40, .max_length = 1000}));
+  ASSERT_EQ(items.size(), 40u);
+  EXPECT_FALSE(std::is_sorted(items.begin(), items.end(),
+                              [](const std::u32string& a, const std::u32string& b) { return a.size() < b.size(); }));
 }
 
 TEST(GenerateItems, EveryItemStartsFromAFreshState) {

@@ -2,6 +2,7 @@
 #include "charnn/sample/generate.h"
 
 #include <algorithm>
+#include <deque>
 #include <unordered_set>
 
 #include "charnn/error.h"
@@ -36,11 +37,13 @@ struct ItemStream {
   std::u32string text;  // the item so far, the prime included
 };
 
-// Acceptance of finished items, in the order they finish.
+// Acceptance of finished items in a fixed order: the first item of every
+// stream (0, 1, ...), then the second of every stream, and so on. Taking them
+// as they finish instead would favour short items, which finish first.
 class ItemCollector {
  public:
-  ItemCollector(const ItemRequest& request, size_t prime_length, int64_t budget)
-      : request_(request), prime_length_(prime_length), budget_(budget) {
+  ItemCollector(const ItemRequest& request, size_t prime_length, int64_t budget, int streams)
+      : request_(request), prime_length_(prime_length), budget_(budget), waiting_(static_cast<size_t>(streams)) {
     batch_.items.reserve(static_cast<size_t>(request.count));
   }
 
@@ -48,26 +51,38 @@ class ItemCollector {
     return static_cast<int>(batch_.items.size()) >= request_.count || batch_.attempts >= budget_;
   }
 
-  void submit(const std::u32string& item, bool cut) {
-    ++batch_.attempts;
-    // A newline straight after the prime is an empty line, not an item.
-    if (item.size() == prime_length_) {
-      ++batch_.rejected_empty;
-    } else if (request_.novel != nullptr && request_.novel->contains(item)) {
-      ++batch_.rejected_copies;
-    } else if (request_.unique && !accepted_.insert(item).second) {
-      ++batch_.rejected_duplicates;
-    } else {
-      batch_.items.push_back({item, cut});
+  // Stream s finished an item: judge it and every item now next in line.
+  void finish(int s, const std::u32string& item, bool cut) {
+    waiting_[static_cast<size_t>(s)].push_back({item, cut});
+    while (!done() && !waiting_[next_].empty()) {
+      judge(waiting_[next_].front());
+      waiting_[next_].pop_front();
+      next_ = (next_ + 1) % waiting_.size();
     }
   }
 
   ItemBatch& batch() { return batch_; }
 
  private:
+  void judge(const GeneratedItem& item) {
+    ++batch_.attempts;
+    // A newline straight after the prime is an empty line, not an item.
+    if (item.text.size() == prime_length_) {
+      ++batch_.rejected_empty;
+    } else if (request_.novel != nullptr && request_.novel->contains(item.text)) {
+      ++batch_.rejected_copies;
+    } else if (request_.unique && !accepted_.insert(item.text).second) {
+      ++batch_.rejected_duplicates;
+    } else {
+      batch_.items.push_back(item);
+    }
+  }
+
   const ItemRequest& request_;
   size_t prime_length_;
   int64_t budget_;
+  std::vector<std::deque<GeneratedItem>> waiting_;  // per stream, finished and not yet judged
+  size_t next_ = 0;                                 // the stream whose item is judged next
   ItemBatch batch_;
   std::unordered_set<std::u32string> accepted_;
 };
@@ -81,7 +96,7 @@ ItemBatch generate_items(const Model& model, const Vocabulary& vocabulary, const
   std::vector<int32_t> feed{newline};
   for (int32_t token : vocabulary.encode(prime, "prime text")) feed.push_back(token);
   const int64_t budget = request.max_attempts > 0 ? request.max_attempts : 100 * static_cast<int64_t>(request.count);
-  ItemCollector collector(request, prime.size(), budget);
+  ItemCollector collector(request, prime.size(), budget, kItemStreams);
   const size_t max_length = static_cast<size_t>(std::max(request.max_length, 0));
 
   const int S = kItemStreams;
@@ -116,7 +131,7 @@ ItemBatch generate_items(const Model& model, const Vocabulary& vocabulary, const
         }
       }
       if (!finished) continue;
-      collector.submit(stream.text, cut);
+      collector.finish(s, stream.text, cut);
       // Start the stream's next item from a fresh state and history.
       state.reset_stream(s);
       stream.sampler.restart();

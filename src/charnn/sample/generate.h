@@ -53,8 +53,9 @@ constexpr int kItemStreams = 64;
 // Draws items, each from a fresh model state and a fresh sampler history, fed
 // '\n' then the prime (which starts every item), ending at '\n' or after
 // max_length characters. kItemStreams streams draw at once, stream s with the
-// sampler for (sampling.seed, s); finished items are taken in the order they
-// end (by step, then stream), so asking for more items only adds to the list.
+// sampler for (sampling.seed, s); items are taken in a fixed order that does
+// not favour short ones (every stream's first item by stream, then every
+// second item, ...), so asking for more items only adds to the list.
 // Rejected items (duplicates with `unique`, training lines with `novel`) are
 // drawn again, at most max_attempts draws in all. Throws Error when the
 // vocabulary has no '\n' (the corpus is not line-structured).
