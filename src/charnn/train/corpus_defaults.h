@@ -1,6 +1,7 @@
 // Sensible model size and schedule for a new corpus when the user gives none:
-// about one parameter per training character, rather than the 10M-parameter
-// network that memorises a 0.5M-character text. docs/usage.md states the rule.
+// on the order of one parameter per training character (up to four for small
+// corpora), rather than the 10M-parameter network that memorises a
+// 0.5M-character text. docs/usage.md states the rule.
 #pragma once
 
 #include <cstdint>
