@@ -14,8 +14,14 @@ With --baseline OTHER_CHARNN a second charnn binary (say, the build before a
 change) runs interleaved with the others, and the table gains its column, so a
 before/after comparison shares the machine's load with both engines.
 
+When the oneDNN peer is built (build/bench/onednn_peer, from bench/onednn_peer*.cpp
+where libdnnl-dev is installed) it runs the same workload with oneDNN's LSTM
+primitive, in f32 and in bf16, interleaved like the others, and the table
+gains their columns. --onednn '' leaves it out.
+
 Usage: /usr/bin/python3 bench/compare_pytorch.py [--charnn build/charnn]
-           [--baseline old/charnn] [--repeats 3] [--seconds 2] [--out docs/benchmarks.md]
+           [--baseline old/charnn] [--onednn build/bench/onednn_peer]
+           [--repeats 3] [--seconds 2] [--out docs/benchmarks.md]
 """
 import argparse
 import datetime
@@ -34,6 +40,9 @@ CONFIGS = {  # name: (V, L, H, T, B)
     "B": (75, 3, 700, 50, 32),
 }
 THREADS = (1, 2)
+ONEDNN_DTYPES = ("f32", "bf16")
+ENGINE_NAMES = {"torch": "PyTorch", "charnn": "charnn", "baseline": "baseline charnn",
+                "onednn-f32": "oneDNN f32", "onednn-bf16": "oneDNN bf16"}
 
 
 class Net(torch.nn.Module):
@@ -103,6 +112,24 @@ def charnn_rates(binary, config, threads, seconds):
             "batched": j["batched_sample"]["chars_per_second"], "streams": j["streams"]}
 
 
+def onednn_rates(binary, config, threads, seconds, dtype):
+    out = subprocess.run([binary, "--config", config, "--dtype", dtype, "--threads", str(threads),
+                          "--seconds", str(seconds), "--json"], check=True, capture_output=True, text=True).stdout
+    j = json.loads(out)
+    return {"train": j["train"]["chars_per_second"], "sample": j["sample"]["chars_per_second"],
+            "batched": j["batched_sample"]["chars_per_second"], "streams": j["streams"],
+            "version": j["onednn_version"], "isa": j["cpu_isa"], "implementations": j["implementations"]}
+
+
+def onednn_description(results):
+    """One line per dtype: which oneDNN implementation ran the LSTM (from the first repeat)."""
+    lines = []
+    for dtype in ONEDNN_DTYPES:
+        impls = results[(f"onednn-{dtype}", "A", THREADS[0])][0]["implementations"]
+        lines.append(f"{dtype}: LSTM training `{', '.join(impls['train'])}`, sampling `{', '.join(impls['sample'])}`")
+    return "; ".join(lines)
+
+
 def machine_description():
     model = "unknown CPU"
     for line in open("/proc/cpuinfo"):
@@ -132,10 +159,15 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--charnn", default=os.path.join(root, "build", "charnn"))
     ap.add_argument("--baseline", help="a second charnn binary to run interleaved, shown as 'baseline'")
+    ap.add_argument("--onednn", default=os.path.join(root, "build", "bench", "onednn_peer"),
+                    help="the oneDNN peer binary; its columns are left out when it does not exist or is ''")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--seconds", type=float, default=2.0)
     ap.add_argument("--out", default=os.path.join(root, "docs", "benchmarks.md"))
     args = ap.parse_args()
+    with_onednn = bool(args.onednn) and os.access(args.onednn, os.X_OK)
+    if not with_onednn:
+        print("no oneDNN peer (build it with libdnnl-dev installed): leaving oneDNN out", file=sys.stderr)
 
     results = {}  # (engine, config, threads) -> list of dicts
     started = time.time()
@@ -149,6 +181,9 @@ def main():
                 if args.baseline:
                     results.setdefault(("baseline", config, threads), []).append(
                         charnn_rates(args.baseline, config, threads, args.seconds))
+                for dtype in ONEDNN_DTYPES if with_onednn else ():
+                    results.setdefault((f"onednn-{dtype}", config, threads), []).append(
+                        onednn_rates(args.onednn, config, threads, args.seconds, dtype))
 
     def median(engine, config, threads, key):
         return statistics.median(r[key] for r in results[(engine, config, threads)])
@@ -166,18 +201,23 @@ def main():
             if args.baseline:
                 br, bt = best("baseline", config, key)
                 before = f" {fmt(br)} ({bt}t) | {cr / br:.2f}x |"
+            peers = ""
+            if with_onednn:
+                (fr, ft), (hr, ht) = best("onednn-f32", config, key), best("onednn-bf16", config, key)
+                peers = f" {fmt(fr)} ({ft}t) | {fmt(hr)} ({ht}t) | {cr / fr:.2f}x | {cr / hr:.2f}x |"
             rows.append(f"| {label}, config {config} ({shape}) | {fmt(tr)} ({tt}t) | {fmt(cr)} ({ct}t) | "
-                        f"{cr / tr:.2f}x |{before}")
+                        f"{cr / tr:.2f}x |{before}{peers}")
     extra = []
     for config in CONFIGS:
         streams = results[("charnn", config, 1)][0]["streams"]
         (br, bt), (sr, _) = best("charnn", config, "batched"), best("charnn", config, "sample")
         extra.append(f"| charnn sampling, {streams} streams batched, config {config} | {fmt(br)} ({bt}t) | "
                      f"{br / sr:.1f}x the one-stream rate |")
-    engines = ("torch", "charnn", "baseline") if args.baseline else ("torch", "charnn")
+    engines = ("torch", "charnn") + (("baseline",) if args.baseline else ()) + (
+        tuple(f"onednn-{d}" for d in ONEDNN_DTYPES) if with_onednn else ())
     for engine in engines:
         one, two = median(engine, "B", 1, "train"), median(engine, "B", 2, "train")
-        name = {"torch": "PyTorch", "charnn": "charnn", "baseline": "baseline charnn"}[engine]
+        name = ENGINE_NAMES[engine]
         extra.append(f"| {name} training config B, 2 threads vs 1 | {fmt(two)} vs {fmt(one)} | {two / one:.2f}x |")
 
     by_threads = []
@@ -185,8 +225,7 @@ def main():
         for threads in THREADS:
             cells = " | ".join(fmt(median(e, config, threads, "train")) for e in engines)
             by_threads.append(f"| {config} | {threads} | {cells} |")
-    by_threads_header = "| config | threads | " + " | ".join(
-        {"torch": "PyTorch", "charnn": "charnn", "baseline": "baseline charnn"}[e] for e in engines) + " |"
+    by_threads_header = "| config | threads | " + " | ".join(ENGINE_NAMES[e] for e in engines) + " |"
     by_threads_rule = "|---|---|" + "---|" * len(engines)
 
     charnn_version = subprocess.run([args.charnn, "--version"], capture_output=True, text=True).stdout.strip()
@@ -202,7 +241,19 @@ def main():
     if args.baseline:
         header += " baseline charnn | charnn / baseline |"
         rule += "---|---|"
-    text = f"""# Benchmarks: charnn against PyTorch
+    onednn_lines = ""
+    if with_onednn:
+        header += " oneDNN f32 | oneDNN bf16 | charnn / oneDNN f32 | charnn / oneDNN bf16 |"
+        rule += "---|---|---|---|"
+        first = results[("onednn-f32", "A", THREADS[0])][0]
+        onednn_lines = (f"\n- oneDNN {first['version']} (Debian libdnnl2 {package_version('libdnnl2')}, OpenMP, "
+                        f"ISA {first['isa']}), "
+                        f"its LSTM primitive: {onednn_description(results)}\n"
+                        f"  (oneDNN side: `bench/onednn_peer --config A|B --dtype f32|bf16 --threads 1|2 --json "
+                        f"--seconds {args.seconds}`; bf16 weights and activations, f32 master weights, "
+                        f"weights reordered every training step)")
+    title = "charnn against PyTorch and oneDNN" if with_onednn else "charnn against PyTorch"
+    text = f"""# Benchmarks: {title}
 
 Written by `bench/compare_pytorch.py` on {datetime.date.today().isoformat()}, in
 {time.time() - started:.0f} s. Characters per second (higher is better); each
@@ -213,7 +264,7 @@ median over timed chunks, at the engine's best thread count (`(1t)`, `(2t)`).
 - PyTorch {torch.__version__} (Debian python3-torch), {torch.get_num_interop_threads()} inter-op threads
 - {charnn_version}, {compiler}, OpenBLAS {package_version("libopenblas0-pthread")} (pthread)
 - Command: `/usr/bin/python3 bench/compare_pytorch.py --repeats {args.repeats} --seconds {args.seconds}{baseline_flag}`
-  (charnn side: `charnn bench --config A|B --threads 1|2 --json --seconds {args.seconds}`)
+  (charnn side: `charnn bench --config A|B --threads 1|2 --json --seconds {args.seconds}`){onednn_lines}
 - Workload: one-hot input, L x LSTM(H), linear to V, softmax cross-entropy,
   RMSprop with gradient-norm clipping at 5, random tokens, no dropout. Sampling
   is one stream, one character per step including the softmax and the draw.

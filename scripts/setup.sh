@@ -6,6 +6,9 @@ packages=(
   build-essential cmake ninja-build pkg-config
   libopenblas-dev nlohmann-json3-dev libcli11-dev libfmt-dev libssl-dev
   libgtest-dev libbenchmark-dev
+  # Bench only: oneDNN, for the LSTM peer bench/compare_pytorch.py measures
+  # charnn against (bench/onednn_peer is built only where it is installed).
+  libdnnl-dev
   libopenmpi-dev openmpi-bin
   clang libclang-rt-dev
   libcpp-httplib-dev
