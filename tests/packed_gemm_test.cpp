@@ -100,7 +100,8 @@ INSTANTIATE_TEST_SUITE_P(RaggedSizes, PackedGemm,
                                            Case{5, 31, 17}, Case{7, 32, 33}, Case{8, 33, 64}, Case{9, 47, 5},
                                            Case{16, 48, 100}, Case{17, 64, 1}, Case{32, 65, 200},
                                            Case{33, 100, 31}, Case{1, 128, 7}, Case{1, 161, 33},
-                                           Case{3, 300, 50}, Case{1, 1000, 250}),
+                                           Case{3, 300, 50}, Case{1, 1000, 250}, Case{1, 60, 9}, Case{2, 60, 9},
+                                           Case{3, 120, 40}, Case{2, 50, 3}, Case{4, 1000, 250}),
                          [](const auto& param_info) {
                            const Case& c = param_info.param;
                            return fmt::format("M{}_N{}_K{}", c.M, c.N, c.K);

@@ -105,6 +105,50 @@ __attribute__((target("avx512f"))) void row_group_avx512(float* C, const float* 
   }
 }
 
+// The columns left after the groups: FULL panels 32 wide, then (HALF) one
+// 16 wide, `width` of them real; the same chains again, masked at the edge.
+template <int FULL, bool HALF>
+__attribute__((target("avx512f"))) void row_tail_avx512(float* C, const float* A, const float* P, int K, int width) {
+  constexpr int kVectors = 2 * FULL + (HALF ? 1 : 0);
+  const size_t panel = static_cast<size_t>(K) * kPanel;
+  __mmask16 mask[kVectors];
+  __m512 acc[kVectors];
+  for (int v = 0; v < kVectors; ++v) {
+    const int lanes = std::clamp(width - 16 * v, 0, 16);
+    mask[v] = static_cast<__mmask16>((1u << lanes) - 1u);
+    acc[v] = _mm512_maskz_loadu_ps(mask[v], C + 16 * v);
+  }
+  for (int k = 0; k < K; ++k) {
+    const __m512 a = _mm512_set1_ps(A[k]);
+    for (int p = 0; p < FULL; ++p) {
+      const float* row = P + p * panel + static_cast<size_t>(k) * kPanel;
+      acc[2 * p] = _mm512_fmadd_ps(a, _mm512_loadu_ps(row), acc[2 * p]);
+      acc[2 * p + 1] = _mm512_fmadd_ps(a, _mm512_loadu_ps(row + 16), acc[2 * p + 1]);
+    }
+    if constexpr (HALF) {
+      const float* row = P + FULL * panel + static_cast<size_t>(k) * 16;
+      acc[2 * FULL] = _mm512_fmadd_ps(a, _mm512_loadu_ps(row), acc[2 * FULL]);
+    }
+  }
+  for (int v = 0; v < kVectors; ++v) _mm512_mask_storeu_ps(C + 16 * v, mask[v], acc[v]);
+}
+
+__attribute__((target("avx512f"))) void row_rest_avx512(float* C, const float* A, const float* P, int K, int width) {
+  // Panels are 32 wide except a last one of at most 16 columns.
+  const int full = width / kPanel + (width % kPanel > 16 ? 1 : 0);
+  const bool half = width % kPanel != 0 && width % kPanel <= 16;
+  switch (full * 2 + (half ? 1 : 0)) {
+    case 1: row_tail_avx512<0, true>(C, A, P, K, width); break;
+    case 2: row_tail_avx512<1, false>(C, A, P, K, width); break;
+    case 3: row_tail_avx512<1, true>(C, A, P, K, width); break;
+    case 4: row_tail_avx512<2, false>(C, A, P, K, width); break;
+    case 5: row_tail_avx512<2, true>(C, A, P, K, width); break;
+    case 6: row_tail_avx512<3, false>(C, A, P, K, width); break;
+    case 7: row_tail_avx512<3, true>(C, A, P, K, width); break;
+    default: row_tail_avx512<4, false>(C, A, P, K, width); break;
+  }
+}
+
 bool have_avx512() {
   static const bool have = __builtin_cpu_supports("avx512f");
   return have;
@@ -168,6 +212,8 @@ void packed_gemm(float* C, int ldc, const float* A, int lda, const float* packed
     for (; n0 + kGroup * kPanel <= N; n0 += kGroup * kPanel) {
       row_group_avx512(C + n0, A, packed + static_cast<size_t>(n0) * K, K);
     }
+    if (n0 < N) row_rest_avx512(C + n0, A, packed + static_cast<size_t>(n0) * K, K, N - n0);
+    return;
   }
 #endif
   for (; n0 < N; n0 += kPanel) {
