@@ -220,6 +220,31 @@ TEST_F(CliTest, InfoJsonHoldsConfigurationProgressAndSortedVocabulary) {
       << j.dump();
 }
 
+TEST_F(CliTest, TextWithMoreThan256DistinctCharactersTrainsResumesAndEvaluates) {
+  // U+0100..U+022B, 300 two-byte characters, three times over: the tokens
+  // need two bytes each, the vocabulary 300 entries in code-point order.
+  std::string text;
+  std::vector<uint32_t> code_points;
+  for (uint32_t cp = 0x100; cp < 0x100 + 300; ++cp) code_points.push_back(cp);
+  for (int round = 0; round < 3; ++round) {
+    for (const uint32_t cp : code_points) {
+      text += static_cast<char>(0xC0 | (cp >> 6));
+      text += static_cast<char>(0x80 | (cp & 0x3F));
+    }
+    text += '\n';
+  }
+  code_points.insert(code_points.begin(), '\n');
+  expect_success(train(write_file("wide.txt", text), "run", 1, 1));
+  const Result info = run({"info", "--model", "run", "--json"});
+  expect_success(info);
+  EXPECT_EQ(nlohmann::json::parse(info.out).at("vocabulary").get<std::vector<uint32_t>>(), code_points)
+      << describe(info);
+  expect_success(run({"train", "--resume", "run", "--epochs", "2", "--threads", "1"}));
+  const Result eval = run({"eval", "--model", "run", "--text", "wide.txt", "--json"});
+  expect_success(eval);
+  EXPECT_EQ(nlohmann::json::parse(eval.out).at("characters_scored").get<int64_t>(), 902) << describe(eval);
+}
+
 // ---- preset corpora ----
 
 bool have_shared_data() { return fs::is_regular_file(fs::path(CHARNN_DATA_DIR) / "municipios.txt"); }

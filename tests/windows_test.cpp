@@ -2,12 +2,16 @@
 // determinism in the seed, and the time-major layout with shifted targets.
 #include <algorithm>
 #include <set>
+#include <utility>
+#include <vector>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "charnn/data/batcher.h"
 #include "charnn/data/windows.h"
 #include "charnn/error.h"
+#include "charnn/rng.h"
 
 namespace charnn {
 namespace {
@@ -35,6 +39,53 @@ TEST(Windows, SplitRefusesToLeaveNothingToTrainOn) {
   EXPECT_THROW(split_windows(1, 0.05, 1), Error);
   EXPECT_NO_THROW(split_windows(1, 0.0, 1));
   EXPECT_EQ(split_windows(2, 0.05, 1).validation.size(), 1u);
+}
+
+// The split as first written: a partial Fisher-Yates over an array of every
+// window. split_windows keeps only the moved slots and must pick the same.
+WindowSplit dense_reference_split(int64_t window_count, int64_t held_out, uint64_t seed) {
+  std::vector<int64_t> order(static_cast<size_t>(window_count));
+  for (int64_t i = 0; i < window_count; ++i) order[static_cast<size_t>(i)] = i;
+  Rng rng(seed, RngStream::split, 0);
+  for (int64_t i = 0; i < held_out; ++i) {
+    const auto j = i + static_cast<int64_t>(rng.below(static_cast<uint64_t>(window_count - i)));
+    std::swap(order[static_cast<size_t>(i)], order[static_cast<size_t>(j)]);
+  }
+  WindowSplit split;
+  split.validation.assign(order.begin(), order.begin() + held_out);
+  split.train.assign(order.begin() + held_out, order.end());
+  std::sort(split.validation.begin(), split.validation.end());
+  std::sort(split.train.begin(), split.train.end());
+  return split;
+}
+
+TEST(Windows, SplitPicksWhatTheDenseShuffleOfEveryWindowPicked) {
+  const std::vector<std::pair<int64_t, double>> cases = {{2, 0.05}, {1421, 0.05}, {10352, 0.05}, {500, 0.5}, {97, 0.9}};
+  for (const auto& [count, fraction] : cases) {
+    for (const uint64_t seed : {1u, 7u, 12345u}) {
+      const WindowSplit split = split_windows(count, fraction, seed);
+      const WindowSplit expected = dense_reference_split(count, static_cast<int64_t>(split.validation.size()), seed);
+      const std::string where = fmt::format("{} windows, fraction {}, seed {}", count, fraction, seed);
+      EXPECT_EQ(split.validation, expected.validation) << where;
+      EXPECT_EQ(split.train, expected.train) << where;
+    }
+  }
+}
+
+TEST(Windows, ComplementOfTheValidationWindowsIsTheTrainList) {
+  const WindowSplit split = split_windows(1421, 0.05, 3);
+  std::vector<int64_t> train = {99, 98};  // whatever was there is replaced
+  complement_windows(1421, split.validation, train);
+  EXPECT_EQ(train, split.train);
+}
+
+TEST(Batcher, ShufflingInPlaceGivesTheEpochOrder) {
+  const WindowSplit split = split_windows(1421, 0.05, 3);
+  for (const int64_t epoch : {1, 2, 9}) {
+    std::vector<int64_t> windows = split.train;
+    shuffle_for_epoch(windows, 3, epoch);
+    EXPECT_EQ(windows, epoch_order(split.train, 3, epoch)) << "epoch " << epoch;
+  }
 }
 
 TEST(Batcher, EpochOrderIsAPermutationThatChangesPerEpoch) {

@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "charnn/io/checkpoint.h"
-#include "charnn/text/utf8.h"
+#include "charnn/train/corpus.h"
 #include "charnn/train/evaluate.h"
 #include "cli/commands.h"
 
@@ -23,7 +23,7 @@ void run_eval(const EvalOptions& o) {
   const std::string checkpoint_path = resolve_checkpoint_path(o.model);
   const Checkpoint checkpoint = load_checkpoint(checkpoint_path);
   const Model model = model_from_checkpoint(checkpoint);
-  const std::vector<int32_t> tokens = checkpoint.meta.vocabulary.encode(read_text_file(o.text), o.text);
+  const TokenText tokens = encode_corpus(o.text, checkpoint.meta.vocabulary, summarize_corpus(o.text).characters);
   const int T = checkpoint.meta.train.seq_length;
   const LossTotals totals = evaluate_text(model, tokens, T, checkpoint.meta.train.batch_size);
   if (o.json) {

@@ -15,10 +15,9 @@
 #include <fmt/ranges.h>
 
 #include "charnn/io/run_directory.h"
-#include "charnn/io/sha256.h"
 #include "charnn/nn/blas.h"
-#include "charnn/text/utf8.h"
 #include "charnn/train/collective.h"
+#include "charnn/train/corpus.h"
 #include "charnn/train/corpus_defaults.h"
 #include "charnn/train/presets.h"
 #include "charnn/train/shared_checkpoint.h"
@@ -157,29 +156,26 @@ void run_new(const TrainOptions& o, Collective& world) {
   set_up_on_every_rank(world, [&] {
     if (!o.preset.empty()) as_usage_error([&] { find_preset(o.preset); });
     text_path = o.preset.empty() ? o.text : locate_preset_corpus(find_preset(o.preset), o.data_dir);
-    const std::string bytes = read_file_bytes(text_path);
-    const std::u32string text = utf8_decode(bytes, text_path);
-    if (text.empty()) throw Error(fmt::format("{}: the text is empty", text_path));
-    characters = text.size();
-    Vocabulary vocabulary = Vocabulary::from_text(text);
+    Corpus corpus = load_corpus(text_path);
+    if (corpus.tokens.empty()) throw Error(fmt::format("{}: the text is empty", text_path));
+    characters = corpus.tokens.size();
     as_usage_error([&] {
-      configure_new_run(o, static_cast<int64_t>(text.size()), vocabulary.size(), train, model, sizing_note);
+      configure_new_run(o, static_cast<int64_t>(characters), corpus.vocabulary.size(), train, model, sizing_note);
     });
     train.text_path = text_path;
-    train.text_sha256 = sha256_hex(bytes);
-    std::vector<int32_t> tokens = vocabulary.encode(text, text_path);
-    model.vocab_size = vocabulary.size();
+    train.text_sha256 = corpus.summary.sha256;
+    model.vocab_size = corpus.vocabulary.size();
     as_usage_error([&] { model.validate(); });
     out = o.out;
     if (out.empty()) out = "runs/" + (o.preset.empty() ? std::filesystem::path(o.text).stem().string() : o.preset);
-    trainer = std::make_unique<Trainer>(train, model, std::move(vocabulary), std::move(tokens), out,
+    trainer = std::make_unique<Trainer>(train, model, std::move(corpus.vocabulary), std::move(corpus.tokens), out,
                                         trainer_options(o, reporter, world));
   });
   if (world.rank() == 0) {
     reporter.line(fmt::format("{}: {} characters, {} distinct; {} windows of {} ({} train, {} validation)", text_path,
                               characters, model.vocab_size,
-                              trainer->split().train.size() + trainer->split().validation.size(), train.seq_length,
-                              trainer->split().train.size(), trainer->split().validation.size()));
+                              trainer->train_windows() + trainer->validation_windows().size(), train.seq_length,
+                              trainer->train_windows(), trainer->validation_windows().size()));
     if (!sizing_note.empty()) reporter.line(sizing_note);
     reporter.line(fmt::format(
         "model: {} x LSTM {} (dropout {}), {} parameters; {} lr {}, batch {}, {} epochs, seed {} -> {}", model.layers,
@@ -236,12 +232,12 @@ std::unique_ptr<Trainer> resumed_trainer(const TrainOptions& o, Collective& worl
   } else if (!train.preset.empty() && (!o.data_dir.empty() || !std::filesystem::exists(text_path))) {
     text_path = locate_preset_corpus(find_preset(train.preset), o.data_dir);
   }
-  const std::string bytes = read_file_bytes(text_path);
-  if (sha256_hex(bytes) != train.text_sha256) {
+  const CorpusSummary summary = summarize_corpus(text_path);
+  if (summary.sha256 != train.text_sha256) {
     throw Error(fmt::format("{}: the text differs from the one this run was trained on (SHA-256 mismatch)", text_path));
   }
   // The vocabulary comes from the checkpoint, never rebuilt from the text.
-  std::vector<int32_t> tokens = checkpoint.meta.vocabulary.encode(utf8_decode(bytes, text_path), text_path);
+  TokenText tokens = encode_corpus(text_path, checkpoint.meta.vocabulary, summary.characters);
   auto trainer =
       std::make_unique<Trainer>(checkpoint, std::move(tokens), o.resume, trainer_options(o, reporter, world));
   if (o.epochs) {

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
@@ -10,6 +11,32 @@
 #include "charnn/rng.h"
 
 namespace charnn {
+
+namespace {
+
+// `count` of the windows [0, window_count), ascending: the first `count` slots
+// of a partial Fisher-Yates shuffle of the windows in order. Slots the shuffle
+// has not touched still hold their own index, so only the moved ones are kept.
+std::vector<int64_t> sample_windows(int64_t window_count, int64_t count, uint64_t seed) {
+  std::unordered_map<int64_t, int64_t> moved;  // slot -> the window now in it
+  const auto window_at = [&moved](int64_t slot) {
+    const auto it = moved.find(slot);
+    return it == moved.end() ? slot : it->second;
+  };
+  std::vector<int64_t> sample;
+  sample.reserve(static_cast<size_t>(count));
+  Rng rng(seed, RngStream::split, 0);
+  for (int64_t i = 0; i < count; ++i) {
+    const auto j = i + static_cast<int64_t>(rng.below(static_cast<uint64_t>(window_count - i)));
+    const int64_t at_i = window_at(i);
+    sample.push_back(window_at(j));  // slot i is final: later swaps reach only slots above it
+    moved[j] = at_i;
+  }
+  std::sort(sample.begin(), sample.end());
+  return sample;
+}
+
+}  // namespace
 
 int64_t count_windows(int64_t token_count, int seq_length) {
   if (token_count < 2 || seq_length < 1) return 0;
@@ -27,20 +54,23 @@ WindowSplit split_windows(int64_t window_count, double validation_fraction, uint
         "train on the rest; use a longer text, a shorter --seq or --val-fraction 0",
         window_count, held_out));
   }
-  std::vector<int64_t> order(static_cast<size_t>(window_count));
-  for (int64_t i = 0; i < window_count; ++i) order[static_cast<size_t>(i)] = i;
-  // Partial Fisher-Yates: the first `held_out` slots become a uniform sample.
-  Rng rng(seed, RngStream::split, 0);
-  for (int64_t i = 0; i < held_out; ++i) {
-    const auto j = i + static_cast<int64_t>(rng.below(static_cast<uint64_t>(window_count - i)));
-    std::swap(order[static_cast<size_t>(i)], order[static_cast<size_t>(j)]);
-  }
   WindowSplit split;
-  split.validation.assign(order.begin(), order.begin() + held_out);
-  split.train.assign(order.begin() + held_out, order.end());
-  std::sort(split.validation.begin(), split.validation.end());
-  std::sort(split.train.begin(), split.train.end());
+  split.validation = sample_windows(window_count, held_out, seed);
+  complement_windows(window_count, split.validation, split.train);
   return split;
+}
+
+void complement_windows(int64_t window_count, std::span<const int64_t> validation, std::vector<int64_t>& train) {
+  train.clear();
+  train.reserve(static_cast<size_t>(window_count) - validation.size());
+  size_t next_held_out = 0;
+  for (int64_t w = 0; w < window_count; ++w) {
+    if (next_held_out < validation.size() && validation[next_held_out] == w) {
+      ++next_held_out;
+    } else {
+      train.push_back(w);
+    }
+  }
 }
 
 }  // namespace charnn

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <vector>
 
 namespace charnn {
@@ -21,7 +22,12 @@ struct WindowSplit {
 // Holds out round(fraction * count) windows (at least one when fraction > 0),
 // chosen at random from the seed. Random rather than a tail: many corpora are
 // ordered (municipios by state), and a tail would not look like the rest.
-// Throws Error when too few windows remain to train on.
+// Throws Error when too few windows remain to train on. Besides the two lists
+// it holds only the slots its shuffle moved, never an array of every window.
 WindowSplit split_windows(int64_t window_count, double validation_fraction, uint64_t seed);
+
+// The training windows again from the validation windows (ascending): every
+// other window of the count, ascending, written into `train`.
+void complement_windows(int64_t window_count, std::span<const int64_t> validation, std::vector<int64_t>& train);
 
 }  // namespace charnn

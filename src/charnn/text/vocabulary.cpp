@@ -29,6 +29,7 @@ Vocabulary Vocabulary::from_text(std::u32string_view text) {
   std::vector<char32_t> symbols(text.begin(), text.end());
   std::sort(symbols.begin(), symbols.end());
   symbols.erase(std::unique(symbols.begin(), symbols.end()), symbols.end());
+  symbols.shrink_to_fit();  // else the vocabulary keeps the text's length as capacity
   return Vocabulary(std::move(symbols));
 }
 

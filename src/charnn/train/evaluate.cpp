@@ -10,7 +10,7 @@
 
 namespace charnn {
 
-LossTotals evaluate_windows(const Model& model, TrainingWorkspace& ws, std::span<const int32_t> tokens,
+LossTotals evaluate_windows(const Model& model, TrainingWorkspace& ws, const TokenText& tokens,
                             std::span<const int64_t> windows, int seq_length) {
   LossTotals totals;
   const size_t batch = static_cast<size_t>(ws.max_B());
@@ -25,7 +25,7 @@ LossTotals evaluate_windows(const Model& model, TrainingWorkspace& ws, std::span
   return totals;
 }
 
-LossTotals evaluate_text(const Model& model, std::span<const int32_t> tokens, int seq_length, int batch_size) {
+LossTotals evaluate_text(const Model& model, const TokenText& tokens, int seq_length, int batch_size) {
   if (tokens.size() < 2) throw Error("text to evaluate needs at least two characters");
   const int64_t whole = count_windows(static_cast<int64_t>(tokens.size()), seq_length);
   const int batch = static_cast<int>(std::clamp<int64_t>(whole, 1, batch_size));
@@ -38,7 +38,9 @@ LossTotals evaluate_text(const Model& model, std::span<const int32_t> tokens, in
   const int64_t rest = static_cast<int64_t>(tokens.size()) - 1 - start;
   if (rest > 0) {
     const auto T = static_cast<int>(rest);
-    totals.nats += model_forward(ws, model, tokens.data() + start, tokens.data() + start + 1, T, 1, false);
+    std::vector<int32_t> last(static_cast<size_t>(rest) + 1);  // inputs, then shifted by one the targets
+    tokens.copy_out(static_cast<size_t>(start), last.size(), last.data());
+    totals.nats += model_forward(ws, model, last.data(), last.data() + 1, T, 1, false);
     totals.predictions += rest;
   }
   return totals;

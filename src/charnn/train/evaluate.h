@@ -8,6 +8,7 @@
 #include <span>
 
 #include "charnn/nn/model.h"
+#include "charnn/text/token_text.h"
 
 namespace charnn {
 
@@ -19,12 +20,12 @@ struct LossTotals {
 };
 
 // Whole windows (indices as in windows.h), up to ws.max_B() per forward pass.
-LossTotals evaluate_windows(const Model& model, TrainingWorkspace& ws, std::span<const int32_t> tokens,
+LossTotals evaluate_windows(const Model& model, TrainingWorkspace& ws, const TokenText& tokens,
                             std::span<const int64_t> windows, int seq_length);
 
 // The text as consecutive windows of seq_length, each from a zero state, the
 // last one possibly shorter: every character after the first is scored once.
 // Throws Error when the text has fewer than two characters.
-LossTotals evaluate_text(const Model& model, std::span<const int32_t> tokens, int seq_length, int batch_size);
+LossTotals evaluate_text(const Model& model, const TokenText& tokens, int seq_length, int batch_size);
 
 }  // namespace charnn

@@ -25,8 +25,8 @@ using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 }  // namespace
 
-Trainer::Trainer(const TrainConfig& train, const ModelConfig& model, Vocabulary vocabulary,
-                 std::vector<int32_t> tokens, std::string out_dir, TrainerOptions options)
+Trainer::Trainer(const TrainConfig& train, const ModelConfig& model, Vocabulary vocabulary, TokenText tokens,
+                 std::string out_dir, TrainerOptions options)
     : config_(train),
       vocabulary_(std::move(vocabulary)),
       tokens_(std::move(tokens)),
@@ -38,8 +38,7 @@ Trainer::Trainer(const TrainConfig& train, const ModelConfig& model, Vocabulary 
   prepare();
 }
 
-Trainer::Trainer(const Checkpoint& checkpoint, std::vector<int32_t> tokens, std::string out_dir,
-                 TrainerOptions options)
+Trainer::Trainer(const Checkpoint& checkpoint, TokenText tokens, std::string out_dir, TrainerOptions options)
     : config_(checkpoint.meta.train),
       vocabulary_(checkpoint.meta.vocabulary),
       tokens_(std::move(tokens)),
@@ -70,7 +69,11 @@ void Trainer::prepare() {
                             "longer text or a smaller --seq",
                             tokens_.size(), config_.seq_length));
   }
-  split_ = split_windows(windows, config_.validation_fraction, config_.seed);
+  WindowSplit split = split_windows(windows, config_.validation_fraction, config_.seed);
+  window_count_ = windows;
+  train_window_count_ = static_cast<int64_t>(split.train.size());
+  validation_windows_ = std::move(split.validation);
+  epoch_order_ = std::move(split.train);
   const int ranks = world().size(), T = config_.seq_length;
   const int B = (config_.batch_size + ranks - 1) / ranks;  // the largest share of a batch
   workspace_ = std::make_unique<TrainingWorkspace>(model_.config, T, B);
@@ -130,8 +133,8 @@ bool Trainer::train_step(std::span<const int64_t> batch) {
 }
 
 LossTotals Trainer::validate() {
-  const Shard shard = shard_of(split_.validation.size(), world().rank(), world().size());
-  const auto windows = std::span<const int64_t>(split_.validation).subspan(shard.first, shard.count);
+  const Shard shard = shard_of(validation_windows_.size(), world().rank(), world().size());
+  const auto windows = std::span<const int64_t>(validation_windows_).subspan(shard.first, shard.count);
   const LossTotals mine = evaluate_windows(model_, *workspace_, tokens_, windows, config_.seq_length);
   std::array<double, 2> totals{mine.nats, static_cast<double>(mine.predictions)};  // counts are exact in double
   world().allreduce_sum(totals.data(), totals.size());
@@ -200,12 +203,16 @@ Trainer::EpochsOutcome Trainer::run_epochs() {
   const int B = config_.batch_size;
   while (progress_.epochs_done < config_.epochs && !progress_.early_stopped) {
     const int64_t epoch = progress_.epochs_done + 1;
-    const std::vector<int64_t> order = epoch_order(split_.train, config_.seed, epoch);
-    const auto batches = static_cast<int64_t>((order.size() + static_cast<size_t>(B) - 1) / static_cast<size_t>(B));
+    // The train windows, ascending, then shuffled from (seed, epoch) alone.
+    complement_windows(window_count_, validation_windows_, epoch_order_);
+    shuffle_for_epoch(epoch_order_, config_.seed, epoch);
+    const size_t windows_in_epoch = epoch_order_.size();
+    const auto batches = static_cast<int64_t>((windows_in_epoch + static_cast<size_t>(B) - 1) / static_cast<size_t>(B));
     auto start = Clock::now();
     for (int64_t batch = progress_.batch_in_epoch; batch < batches; ++batch) {
       const size_t first = static_cast<size_t>(batch) * static_cast<size_t>(B);
-      const auto windows = std::span<const int64_t>(order).subspan(first, std::min<size_t>(B, order.size() - first));
+      const auto windows =
+          std::span<const int64_t>(epoch_order_).subspan(first, std::min<size_t>(B, windows_in_epoch - first));
       const bool ok = train_step(windows);
       progress_.batch_in_epoch = batch + 1;
       if (options_.on_step && speaks()) {

@@ -2,7 +2,8 @@
 // clipping, optimizer step; validation at each epoch end; checkpoints every N
 // steps and at epoch ends with rotation; a stop request honoured between steps;
 // a divergence guard that skips non-finite steps and rolls back when they repeat.
-// It reads tokens already encoded by the vocabulary; files are the run directory's.
+// It reads tokens already encoded by the vocabulary (a TokenText, one byte per
+// character for V <= 256); files are the run directory's.
 // Data-parallel over a Collective: each rank takes a contiguous slice of every
 // global batch and the gradients are summed across ranks once a step, so every
 // rank takes the same optimizer step; rank 0 alone writes files and reports.
@@ -19,6 +20,7 @@
 #include "charnn/io/checkpoint.h"
 #include "charnn/io/run_directory.h"
 #include "charnn/nn/model.h"
+#include "charnn/text/token_text.h"
 #include "charnn/text/vocabulary.h"
 #include "charnn/train/collective.h"
 #include "charnn/train/evaluate.h"
@@ -66,10 +68,10 @@ enum class RunOutcome { completed, stopped, early_stopped };
 class Trainer {
  public:
   // A fresh run: initialises the model from the seed.
-  Trainer(const TrainConfig& train, const ModelConfig& model, Vocabulary vocabulary, std::vector<int32_t> tokens,
+  Trainer(const TrainConfig& train, const ModelConfig& model, Vocabulary vocabulary, TokenText tokens,
           std::string out_dir, TrainerOptions options = {});
   // Continues a run from a checkpoint's weights, optimizer state and progress.
-  Trainer(const Checkpoint& checkpoint, std::vector<int32_t> tokens, std::string out_dir, TrainerOptions options = {});
+  Trainer(const Checkpoint& checkpoint, TokenText tokens, std::string out_dir, TrainerOptions options = {});
 
   // Trains until the configured number of epochs, or until a stop request.
   RunOutcome run();
@@ -77,7 +79,8 @@ class Trainer {
   const Model& model() const { return model_; }
   const TrainConfig& config() const { return config_; }
   const TrainProgress& progress() const { return progress_; }
-  const WindowSplit& split() const { return split_; }
+  int64_t train_windows() const { return train_window_count_; }
+  const std::vector<int64_t>& validation_windows() const { return validation_windows_; }
   void set_epochs(int epochs) { config_.epochs = epochs; }
 
  private:
@@ -99,13 +102,18 @@ class Trainer {
 
   TrainConfig config_;
   Vocabulary vocabulary_;
-  std::vector<int32_t> tokens_;
+  TokenText tokens_;
   RunDirectory run_dir_;
   TrainerOptions options_;
   Model model_;
   Optimizer optimizer_;
   TrainProgress progress_;
-  WindowSplit split_;
+  int64_t window_count_ = 0;
+  int64_t train_window_count_ = 0;
+  std::vector<int64_t> validation_windows_;  // ascending
+  // The current epoch's order of the train windows; rebuilt from the
+  // validation windows each epoch, so the sorted train list is not kept too.
+  std::vector<int64_t> epoch_order_;
   SingleProcess single_process_;
   std::unique_ptr<TrainingWorkspace> workspace_;  // for this rank's share of a batch
   std::vector<float> grads_;               // the flat layout; summed over ranks
