@@ -1,9 +1,12 @@
 // RMSprop and Adam steps against the update rules worked in double by hand,
 // and global-norm clipping.
 #include <cmath>
+#include <vector>
 
 #include <gtest/gtest.h>
 
+#include "charnn/nn/blas.h"
+#include "charnn/rng.h"
 #include "charnn/train/optimizer.h"
 
 namespace charnn {
@@ -59,6 +62,57 @@ TEST(Optimizer, ClipLeavesNonFiniteGradientsForTheCallerToSkip) {
   std::vector<float> g = {NAN, 1.0f};
   EXPECT_TRUE(std::isnan(clip_global_norm(g.data(), 2, 1.0)));
   EXPECT_EQ(g[1], 1.0f);
+}
+
+std::vector<float> random_values(size_t n, uint64_t seed) {
+  Rng rng(seed);
+  std::vector<float> v(n);
+  for (float& x : v) x = 2.0f * rng.uniform_float() - 1.0f;
+  return v;
+}
+
+TEST(Optimizer, LongBuffersFollowTheRuleInEveryBlockAndTail) {
+  // The passes are cut into blocks for the threads and into vector lanes; an
+  // odd length exercises every block edge and the scalar tail.
+  const size_t n = 1000003;
+  const std::vector<float> g = random_values(n, 1), p0 = random_values(n, 2);
+  std::vector<float> p = p0;
+  Optimizer opt(OptimizerConfig{}, n);
+  opt.step(p.data(), g.data());
+  for (size_t i = 0; i < n; ++i) {
+    const double v = 0.1 * static_cast<double>(g[i]) * g[i];
+    const double expected = p0[i] - 1e-3 * g[i] / (std::sqrt(v) + 1e-7);
+    ASSERT_NEAR(p[i], expected, 1e-6) << "element " << i;
+  }
+  double squares = 0.0;
+  for (float x : g) squares += static_cast<double>(x) * x;
+  std::vector<float> clipped = g;
+  EXPECT_NEAR(clip_global_norm(clipped.data(), n, 1.0), std::sqrt(squares), 1e-9 * std::sqrt(squares));
+  const double scale = 1.0 / std::sqrt(squares);
+  for (size_t i = 0; i < n; i += 997) ASSERT_NEAR(clipped[i], g[i] * scale, 1e-7) << "element " << i;
+  EXPECT_FLOAT_EQ(clipped[n - 1], static_cast<float>(g[n - 1] * scale));
+}
+
+TEST(Optimizer, StepAndNormAreTheSameBitsOnAnyThreadCount) {
+  const size_t n = 100003;
+  const std::vector<float> g = random_values(n, 3), p0 = random_values(n, 4);
+  const int previous = blas_threads();
+  std::vector<std::vector<float>> params;
+  std::vector<double> norms;
+  for (int threads : {1, 2, 3}) {
+    blas_set_threads(threads);
+    std::vector<float> p = p0, grads = g;
+    Optimizer opt(OptimizerConfig{}, n);
+    norms.push_back(clip_global_norm(grads.data(), n, 0.5));
+    opt.step(p.data(), grads.data());
+    opt.step(p.data(), grads.data());
+    params.push_back(p);
+  }
+  blas_set_threads(previous);
+  for (size_t t = 1; t < params.size(); ++t) {
+    EXPECT_EQ(norms[t], norms[0]);
+    EXPECT_EQ(params[t], params[0]);
+  }
 }
 
 }  // namespace
