@@ -41,6 +41,7 @@ CONFIGS = {  # name: (V, L, H, T, B)
 }
 THREADS = (1, 2)
 ONEDNN_DTYPES = ("f32", "bf16")
+HAND_WRITTEN_MARKER = "<!-- Sections below are written by hand; bench/compare_pytorch.py keeps them. -->"
 ENGINE_NAMES = {"torch": "PyTorch", "charnn": "charnn", "baseline": "baseline charnn",
                 "onednn-f32": "oneDNN f32", "onednn-bf16": "oneDNN bf16"}
 
@@ -290,9 +291,16 @@ median over timed chunks, at the engine's best thread count (`(1t)`, `(2t)`).
 |---|---|---|---|---|
 {chr(10).join(per_run)}
 """
+    # Sections written by hand (profiles, memory, notes on the run) follow the
+    # marker; a rerun replaces the measured part above it and keeps them.
+    kept = HAND_WRITTEN_MARKER + "\n"
+    if os.path.exists(args.out):
+        previous = open(args.out).read()
+        if HAND_WRITTEN_MARKER in previous:
+            kept = previous[previous.index(HAND_WRITTEN_MARKER):]
     os.makedirs(os.path.dirname(args.out), exist_ok=True)
     with open(args.out, "w") as f:
-        f.write(text)
+        f.write(text + "\n" + kept)
     print(text)
 
 
