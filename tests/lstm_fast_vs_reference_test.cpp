@@ -112,31 +112,37 @@ TEST(FastVsReference, BatchedInferenceStreamsAreIndependent) {
   }
 }
 
-TEST(FastVsReference, InferenceBitsDoNotDependOnStreamsOrThreads) {
-  // Large enough (H 200: 480,000 multiply-adds per product for 3 streams) that
-  // the products are cut between threads; a stream's logits must be the same
-  // bits alone on one thread as batched on three.
-  const ModelConfig config = testing::tiny_config(7, 2, 200, 0.0f);
-  const Model model = testing::random_model(config, 21);
-  const auto tokens = testing::random_tokens(15, 7, 22);  // 5 steps x 3 streams
+// Steps S streams of `model` on 3 threads, then each stream alone on one
+// thread, and requires the same logits bit for bit.
+void expect_streams_match_alone(const Model& model, int S, int steps) {
+  const int V = model.config.vocab_size;
+  const auto tokens = testing::random_tokens(static_cast<size_t>(steps * S), V, 22);
   const int previous = blas_threads();
   blas_set_threads(3);
-  InferenceState batched(model, 3);
+  InferenceState batched(model, S);
   std::vector<float> batched_logits;
-  for (int t = 0; t < 5; ++t) {
-    const float* logits = batched.step(&tokens[static_cast<size_t>(t * 3)]);
-    batched_logits.assign(logits, logits + 21);
+  for (int t = 0; t < steps; ++t) {
+    const float* logits = batched.step(&tokens[static_cast<size_t>(t * S)]);
+    batched_logits.assign(logits, logits + static_cast<size_t>(S) * V);
   }
   blas_set_threads(1);
-  for (int s = 0; s < 3; ++s) {
+  for (int s = 0; s < S; ++s) {
     InferenceState single(model, 1);
     const float* logits = nullptr;
-    for (int t = 0; t < 5; ++t) logits = single.step(&tokens[static_cast<size_t>(t * 3 + s)]);
-    for (int v = 0; v < 7; ++v) {
-      ASSERT_EQ(logits[v], batched_logits[static_cast<size_t>(s * 7 + v)]) << "stream " << s << " symbol " << v;
+    for (int t = 0; t < steps; ++t) logits = single.step(&tokens[static_cast<size_t>(t * S + s)]);
+    for (int v = 0; v < V; ++v) {
+      ASSERT_EQ(logits[v], batched_logits[static_cast<size_t>(s * V + v)]) << "stream " << s << " symbol " << v;
     }
   }
   blas_set_threads(previous);
+}
+
+TEST(FastVsReference, InferenceBitsDoNotDependOnStreamsOrThreads) {
+  // H 200, 3 streams: 480,000 multiply-adds per product, so the products are
+  // cut between threads.
+  expect_streams_match_alone(testing::random_model(testing::tiny_config(7, 2, 200, 0.0f), 21), 3, 5);
+  // H 300, 17 streams: the cell passes are cut into blocks of streams too.
+  expect_streams_match_alone(testing::random_model(testing::tiny_config(9, 1, 300, 0.0f), 23), 17, 3);
 }
 
 INSTANTIATE_TEST_SUITE_P(AroundVectorWidths, FastVsReference,

@@ -41,6 +41,21 @@ void product(float* C, int ldc, const float* A, int lda, const std::vector<float
   });
 }
 
+// Calls rows(r0, r1) on fixed blocks of the S streams, on the pool when
+// there are enough of them; each stream's row is computed alone.
+template <class Rows>
+void for_stream_blocks(int S, int H, Rows&& rows) {
+  if (S < 2 * kColumnTasks || static_cast<double>(S) * H < 4096.0) {
+    rows(0, S);
+    return;
+  }
+  const int per = (S + kColumnTasks - 1) / kColumnTasks;
+  parallel_for(kColumnTasks, [&](int t) {
+    const int r0 = std::min(S, t * per), r1 = std::min(S, r0 + per);
+    if (r0 < r1) rows(r0, r1);
+  });
+}
+
 }  // namespace
 
 InferenceState::InferenceState(const Model& model, int streams) : model_(model), streams_(streams) {
@@ -92,17 +107,23 @@ const float* InferenceState::step(const int32_t* tokens) {
     // Input term first (layer 0: a row of W_ih^T; above: the layer below's new
     // h), then the recurrent term from this layer's h_{t-1}.
     if (k == 0) {
-      for (int s = 0; s < S; ++s) {
-        std::memcpy(gates_.data() + static_cast<size_t>(s) * G, w_ih_t_.data() + static_cast<size_t>(tokens[s]) * G,
-                    sizeof(float) * static_cast<size_t>(G));
-      }
+      for_stream_blocks(S, H, [&](int r0, int r1) {
+        for (int s = r0; s < r1; ++s) {
+          std::memcpy(gates_.data() + static_cast<size_t>(s) * G,
+                      w_ih_t_.data() + static_cast<size_t>(tokens[s]) * G, sizeof(float) * static_cast<size_t>(G));
+        }
+      });
     } else {
       const int E = config.input_size(k);
       std::fill(gates_.begin(), gates_.end(), 0.0f);
       product(gates_.data(), G, h_[layer - 1].data(), E, w_ih_packed_[layer], S, G, E);
     }
     product(gates_.data(), G, h, H, w_hh_packed_[layer], S, G, H);
-    lstm_cell_step(c, h, gates_.data(), p + at.b_ih, p + at.b_hh, S, H);
+    for_stream_blocks(S, H, [&](int r0, int r1) {
+      const size_t state = static_cast<size_t>(r0) * H;
+      lstm_cell_step(c + state, h + state, gates_.data() + static_cast<size_t>(r0) * G, p + at.b_ih, p + at.b_hh,
+                     r1 - r0, H);
+    });
   }
   const float* bias = p + model_.layout.fc_bias();
   for (int s = 0; s < S; ++s) std::copy_n(bias, V, logits_.data() + static_cast<size_t>(s) * V);
