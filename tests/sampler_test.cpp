@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include "charnn/error.h"
+#include "charnn/nn/blas.h"
+#include "charnn/rng.h"
 #include "charnn/sample/sampler.h"
 
 namespace charnn {
@@ -84,6 +86,39 @@ TEST(Sampler, SameSeedSameDraws) {
   }
   EXPECT_EQ(da, db);
   EXPECT_NE(da, dc);
+}
+
+TEST(Sampler, StreamsDrawInParallelAsInAPlainLoop) {
+  // 13 streams over 3 threads, every third one skipped: each stream's draws
+  // must be those of its own sampler called in a loop, and a skipped stream
+  // must keep its slot and its random numbers.
+  const int S = 13, V = 9, steps = 20;
+  const SamplingOptions options{.temperature = 0.9f, .top_p = 0.95f, .repetition_penalty = 1.3f};
+  Rng rng(5);
+  std::vector<float> logits(static_cast<size_t>(S) * V);
+  std::vector<Sampler> parallel, serial;
+  for (int s = 0; s < S; ++s) {
+    parallel.emplace_back(options, V, static_cast<uint64_t>(s));
+    serial.emplace_back(options, V, static_cast<uint64_t>(s));
+  }
+  const int previous = blas_threads();
+  blas_set_threads(3);
+  for (int step = 0; step < steps; ++step) {
+    for (float& z : logits) z = 4.0f * rng.uniform_float() - 2.0f;
+    std::vector<uint8_t> wanted(S);
+    for (int s = 0; s < S; ++s) wanted[static_cast<size_t>(s)] = (s + step) % 3 != 0;
+    std::vector<int32_t> drawn(S, -1);
+    sample_streams(parallel, logits.data(), V, wanted.data(), drawn.data());
+    for (int s = 0; s < S; ++s) {
+      if (!wanted[static_cast<size_t>(s)]) {
+        EXPECT_EQ(drawn[static_cast<size_t>(s)], -1) << "a skipped stream's slot was written";
+        continue;
+      }
+      EXPECT_EQ(drawn[static_cast<size_t>(s)], serial[static_cast<size_t>(s)].sample(&logits[static_cast<size_t>(s) * V]))
+          << "stream " << s << " step " << step;
+    }
+  }
+  blas_set_threads(previous);
 }
 
 TEST(Sampler, RejectsImpossibleOptions) {

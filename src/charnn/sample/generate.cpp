@@ -30,9 +30,8 @@ void generate_text(const Model& model, const Vocabulary& vocabulary, Sampler& sa
 
 namespace {
 
-// Where one stream is in its current item.
+// Where one stream is in its current item (its sampler is samplers[s]).
 struct ItemStream {
-  Sampler sampler;
   size_t fed = 0;       // tokens of the feed ('\n', then the prime) given to the model so far
   std::u32string text;  // the item so far, the prime included
 };
@@ -102,16 +101,25 @@ ItemBatch generate_items(const Model& model, const Vocabulary& vocabulary, const
   const int S = kItemStreams;
   InferenceState state(model, S);
   std::vector<ItemStream> streams;
+  std::vector<Sampler> samplers;
   streams.reserve(S);
+  samplers.reserve(S);
   for (int s = 0; s < S; ++s) {
-    streams.push_back({Sampler(sampling, vocabulary.size(), static_cast<uint64_t>(s)), 1, std::u32string(prime)});
+    streams.push_back({1, std::u32string(prime)});
     streams.back().text.reserve(std::max(max_length, prime.size()));
+    samplers.emplace_back(sampling, vocabulary.size(), static_cast<uint64_t>(s));
   }
   std::vector<int32_t> input(S, newline);  // every stream starts at a line start, from the zero state
-  const int V = vocabulary.size();
+  std::vector<uint8_t> wanted(S, 0);       // streams whose logits are drawn from this step
+  std::vector<int32_t> drawn(S, 0);
 
   while (!collector.done()) {
     const float* logits = state.step(input.data());
+    for (int s = 0; s < S; ++s) {
+      const ItemStream& stream = streams[static_cast<size_t>(s)];
+      wanted[static_cast<size_t>(s)] = stream.fed >= feed.size() && stream.text.size() < max_length ? 1 : 0;
+    }
+    sample_streams(samplers, logits, vocabulary.size(), wanted.data(), drawn.data());
     for (int s = 0; s < S && !collector.done(); ++s) {
       ItemStream& stream = streams[static_cast<size_t>(s)];
       if (stream.fed < feed.size()) {
@@ -120,8 +128,8 @@ ItemBatch generate_items(const Model& model, const Vocabulary& vocabulary, const
       }
       // The feed is in: these logits predict the item's next character.
       bool finished = true, cut = true;
-      if (stream.text.size() < max_length) {
-        const int32_t token = stream.sampler.sample(logits + static_cast<size_t>(s) * V);
+      if (wanted[static_cast<size_t>(s)] != 0) {
+        const int32_t token = drawn[static_cast<size_t>(s)];
         if (token == newline) {
           cut = false;
         } else {
@@ -134,14 +142,14 @@ ItemBatch generate_items(const Model& model, const Vocabulary& vocabulary, const
       collector.finish(s, stream.text, cut);
       // Start the stream's next item from a fresh state and history.
       state.reset_stream(s);
-      stream.sampler.restart();
+      samplers[static_cast<size_t>(s)].restart();
       stream.text.assign(prime);
       stream.fed = 1;
       input[static_cast<size_t>(s)] = newline;
     }
   }
   ItemBatch& batch = collector.batch();
-  for (const ItemStream& stream : streams) batch.loop_guard_interventions += stream.sampler.loop_guard_interventions();
+  for (const Sampler& sampler : samplers) batch.loop_guard_interventions += sampler.loop_guard_interventions();
   return std::move(batch);
 }
 

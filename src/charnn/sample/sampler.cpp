@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "charnn/error.h"
+#include "charnn/nn/thread_pool.h"
 
 namespace charnn {
 
@@ -138,6 +139,25 @@ void Sampler::record(int32_t token) {
   ++seen_[static_cast<size_t>(token)];
   ++drawn_;
   guard_.push(token);
+}
+
+void sample_streams(std::span<Sampler> samplers, const float* logits, int vocab_size, const uint8_t* wanted,
+                    int32_t* drawn) {
+  constexpr int kBlocks = 4;  // fixed, whatever the thread count
+  const int S = static_cast<int>(samplers.size());
+  const auto draw_range = [&](int s0, int s1) {
+    for (int s = s0; s < s1; ++s) {
+      if (wanted == nullptr || wanted[s] != 0) {
+        drawn[s] = samplers[static_cast<size_t>(s)].sample(logits + static_cast<size_t>(s) * vocab_size);
+      }
+    }
+  };
+  if (S < 2 * kBlocks) {
+    draw_range(0, S);
+    return;
+  }
+  const int per = (S + kBlocks - 1) / kBlocks;
+  parallel_for(kBlocks, [&](int k) { draw_range(std::min(S, k * per), std::min(S, (k + 1) * per)); });
 }
 
 }  // namespace charnn

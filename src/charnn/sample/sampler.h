@@ -7,6 +7,7 @@
 
 #include <array>
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "charnn/rng.h"
@@ -69,5 +70,12 @@ class Sampler {
   std::array<int32_t, LoopGuard::kMaxPeriod> forbidden_{};
   int64_t interventions_ = 0;
 };
+
+// One draw for each of many streams: stream s draws from samplers[s] on row s
+// of logits (S, V) into drawn[s], where wanted is null or wanted[s] is
+// nonzero. Streams are cut into fixed blocks for the thread pool; each
+// sampler is used by one thread, so the draws equal those of a plain loop.
+void sample_streams(std::span<Sampler> samplers, const float* logits, int vocab_size, const uint8_t* wanted,
+                    int32_t* drawn);
 
 }  // namespace charnn

@@ -85,21 +85,22 @@ BenchRate time_training(const Model& initial, const BenchOptions& o) {
   });
 }
 
-// Steps S streams feeding each its own draw, as generation does.
+// Steps S streams feeding each its own draw, as generation does: one sampler
+// per stream, the draws spread over the pool as `sample --items` does.
 BenchRate time_sampling(const Model& model, const BenchOptions& o, int S) {
   InferenceState state(model, S);
   SamplingOptions sampling;
   sampling.seed = o.seed;
-  Sampler sampler(sampling, model.config.vocab_size);
+  std::vector<Sampler> samplers;
+  for (int s = 0; s < S; ++s) samplers.emplace_back(sampling, model.config.vocab_size, static_cast<uint64_t>(s));
   std::vector<int32_t> tokens(static_cast<size_t>(S), 0);
-  const int V = model.config.vocab_size;
   // Steps per timed chunk: about 1000 for one stream of config A, fewer as a
   // step's work (S x H x L) grows, so a chunk lasts milliseconds, not seconds.
   const int steps = std::max(1, 2000 / (S * model.config.hidden * model.config.layers / 250 + 1));
   return time_chunks(o.seconds, static_cast<double>(steps) * S, [&] {
     for (int i = 0; i < steps; ++i) {
       const float* logits = state.step(tokens.data());
-      for (int s = 0; s < S; ++s) tokens[static_cast<size_t>(s)] = sampler.sample(logits + static_cast<size_t>(s) * V);
+      sample_streams(samplers, logits, model.config.vocab_size, nullptr, tokens.data());
     }
   });
 }
