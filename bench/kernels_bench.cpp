@@ -8,6 +8,7 @@
 #include <benchmark/benchmark.h>
 
 #include "charnn/nn/activations.h"
+#include "charnn/nn/aligned_vector.h"
 #include "charnn/nn/blas.h"
 #include "charnn/nn/inference.h"
 #include "charnn/nn/init.h"
@@ -98,7 +99,8 @@ BENCHMARK(BM_recurrent_gemm)->Args({250, 1})->Args({250, 2})->Args({700, 1})->Ar
 void BM_packed_recurrent_gemm(benchmark::State& state) {
   const int H = static_cast<int>(state.range(0)), B = 32, G = 4 * H;
   const auto w = uniform(static_cast<size_t>(G) * H, 0.1f, 5), h = uniform(static_cast<size_t>(B) * H, 1.0f, 6);
-  std::vector<float> packed(packed_floats(H, G)), gates(static_cast<size_t>(B) * G, 0.0f);
+  AlignedVector<float> packed(packed_floats(H, G));
+  std::vector<float> gates(static_cast<size_t>(B) * G, 0.0f);
   pack_transposed(packed.data(), w.data(), H, H, G);
   for (auto _ : state) {
     packed_gemm(gates.data(), G, h.data(), H, packed.data(), B, G, H);

@@ -19,16 +19,16 @@ constexpr int kColumnTasks = 4;    // fixed, so the work cut does not follow the
 // is 250,000).
 constexpr double kParallelWork = 400000.0;
 
-std::vector<float> packed_transposed(const float* W, int rows, int columns) {
+AlignedVector<float> packed_transposed(const float* W, int rows, int columns) {
   // W (rows, columns) used as h W^T: P (columns, rows).
-  std::vector<float> packed(packed_floats(columns, rows));
+  AlignedVector<float> packed(packed_floats(columns, rows));
   pack_transposed(packed.data(), W, columns, columns, rows);
   return packed;
 }
 
 // C (M, N) += A (M, K) P (K, N), the columns cut into fixed panel-aligned
 // blocks run on the pool when the product is large enough to gain from it.
-void product(float* C, int ldc, const float* A, int lda, const std::vector<float>& packed, int M, int N, int K) {
+void product(float* C, int ldc, const float* A, int lda, const AlignedVector<float>& packed, int M, int N, int K) {
   if (static_cast<double>(M) * N * K < kParallelWork) {
     packed_gemm(C, ldc, A, lda, packed.data(), M, N, K);
     return;

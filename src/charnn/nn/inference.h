@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "charnn/nn/aligned_vector.h"
 #include "charnn/nn/model.h"
 
 namespace charnn {
@@ -36,10 +37,10 @@ class InferenceState {
   std::vector<std::vector<float>> h_, c_;  // per layer (S, H)
   std::vector<float> gates_;               // (S, G)
   std::vector<float> logits_;              // (S, V)
-  std::vector<float> w_ih_t_;              // (V, G) layer 0's W_ih transposed: a token's input term is one row
-  std::vector<std::vector<float>> w_ih_packed_;  // per layer (E, G) packed; empty for layer 0
-  std::vector<std::vector<float>> w_hh_packed_;  // per layer (H, G) packed
-  std::vector<float> fc_packed_;                 // (H, V) packed
+  AlignedVector<float> w_ih_t_;                    // (V, G) layer 0's W_ih transposed: a token's input term is one row
+  std::vector<AlignedVector<float>> w_ih_packed_;  // per layer (E, G) packed; empty for layer 0
+  std::vector<AlignedVector<float>> w_hh_packed_;  // per layer (H, G) packed
+  AlignedVector<float> fc_packed_;                 // (H, V) packed
 };
 
 }  // namespace charnn

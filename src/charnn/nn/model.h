@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "charnn/nn/aligned_vector.h"
 #include "charnn/nn/model_config.h"
 #include "charnn/nn/parameters.h"
 
@@ -47,7 +48,7 @@ class TrainingWorkspace {
   std::vector<float> dgates;    // (T, B, G)
   std::vector<float> dcell;     // (B, H)
   std::vector<float> w_ih_t;    // (V, G) transposed layer-0 input weights
-  std::vector<float> w_hh_packed;  // lstm_packed_floats(H): one layer's W_hh, packed per unit block
+  AlignedVector<float> w_hh_packed;  // lstm_packed_floats(H): one layer's W_hh, packed per unit block
   std::vector<int32_t> targets; // (T, B) copy kept for the backward pass
 
  private:
