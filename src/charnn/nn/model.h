@@ -37,17 +37,17 @@ class TrainingWorkspace {
 
   // Public for the forward/backward pass in model.cpp; shapes as named.
   struct Layer {
-    std::vector<float> gates, cells, hiddens, cell_tanh;  // see LstmCache
-    std::vector<float> output;                            // (T, B, H) after dropout
+    AlignedVector<float> gates, cells, hiddens, cell_tanh;  // see LstmCache
+    AlignedVector<float> output;                            // (T, B, H) after dropout
   };
   std::vector<Layer> layers;
-  std::vector<std::vector<float>> masks_;
-  std::vector<float> probs;     // (T, B, V)
-  std::vector<float> dhiddens;  // (T, B, H)
-  std::vector<float> dbelow;    // (T, B, H)
-  std::vector<float> dgates;    // (T, B, G)
-  std::vector<float> dcell;     // (B, H)
-  std::vector<float> w_ih_t;    // (V, G) transposed layer-0 input weights
+  std::vector<AlignedVector<float>> masks_;
+  AlignedVector<float> probs;     // (T, B, V)
+  AlignedVector<float> dhiddens;  // (T, B, H)
+  AlignedVector<float> dbelow;    // (T, B, H)
+  AlignedVector<float> dgates;    // (T, B, G)
+  AlignedVector<float> dcell;     // (B, H)
+  AlignedVector<float> w_ih_t;    // (V, G) transposed layer-0 input weights
   AlignedVector<float> w_hh_packed;  // lstm_packed_floats(H): one layer's W_hh, packed per unit block
   std::vector<int32_t> targets; // (T, B) copy kept for the backward pass
 
