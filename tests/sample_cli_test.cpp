@@ -148,6 +148,27 @@ TEST_F(SampleCliTest, ReportGoesToStderrAndLeavesTheSampleUnchanged) {
   EXPECT_NE(prose.err.find("20-grams found in the training text:"), std::string::npos) << describe(prose);
 }
 
+TEST_F(SampleCliTest, TheThreadCountDoesNotChangeTheOutput) {
+  // 1 x 128: 64 item streams make products and cell passes large enough to
+  // be cut between threads.
+  const Result trained = run({"train", "--text", write_file("lines.txt", short_lines_corpus()).string(), "--out",
+                              path("wide").string(), "--layers", "1", "--hidden", "128", "--epochs", "1", "--seq", "16",
+                              "--batch", "4", "--threads", "1"});
+  ASSERT_EQ(trained.exit_code, 0) << describe(trained);
+  const std::string model = path("wide").string();
+  for (const std::vector<std::string>& mode : {std::vector<std::string>{"--items", "30"}, {"-n", "300"}}) {
+    std::vector<std::string> args = {"sample", "--model", model, "--seed", "5", "--threads", "1"};
+    args.insert(args.end(), mode.begin(), mode.end());
+    const Result one = run(args);
+    ASSERT_EQ(one.exit_code, 0) << describe(one);
+    for (const char* threads : {"2", "3"}) {
+      args[6] = threads;
+      EXPECT_EQ(run(args).out, one.out) << mode[0] << " on " << threads << " threads";
+    }
+  }
+  expect_failure(run({"sample", "--model", model, "--threads", "0"}), 2, {"--threads"});
+}
+
 TEST_F(SampleCliTest, NoveltyOfAnItemsFileAsJson) {
   const std::string model = short_lines_model();
   write_file("items.txt", "a\nzzz\na\nabc\nbc\n");

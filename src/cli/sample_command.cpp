@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "charnn/io/checkpoint.h"
+#include "charnn/nn/blas.h"
 #include "charnn/sample/generate.h"
 #include "charnn/sample/novelty_report.h"
 #include "charnn/text/utf8.h"
@@ -30,6 +31,7 @@ struct SampleOptions {
   std::optional<int64_t> max_attempts;
   bool report = false;
   std::string train_text;
+  std::optional<int> threads;  // unset: all cores
 };
 
 void validate(const SampleOptions& o) {
@@ -39,6 +41,7 @@ void validate(const SampleOptions& o) {
     if (o.items && *o.items < 0) throw UsageError("--items must be >= 0");
     if (o.max_length < 1) throw UsageError("--max-len must be at least 1");
     if (o.max_attempts && *o.max_attempts < 1) throw UsageError("--max-attempts must be at least 1");
+    if (o.threads && *o.threads < 1) throw UsageError("--threads must be at least 1");
     if (!o.train_text.empty() && !o.novel && !o.report) {
       throw UsageError("--train-text is used only by --novel and --report");
     }
@@ -105,6 +108,7 @@ void run_items(const SampleOptions& o, const Model& model, const Vocabulary& voc
 
 void run_sample(const SampleOptions& o) {
   validate(o);
+  if (o.threads) blas_set_threads(*o.threads);
   const std::u32string prime = utf8_decode(o.prime, "--prime");
   const Checkpoint checkpoint = load_checkpoint(resolve_checkpoint_path(o.model));
   const Model model = model_from_checkpoint(checkpoint);
@@ -161,6 +165,7 @@ void add_sample_command(CLI::App& app) {
   cmd->add_option("--train-text", o->train_text, "the training text, if not at the path the checkpoint recorded");
   cmd->add_option("--prime", o->prime, "text to start from (each item starts with it)");
   cmd->add_option("--seed", o->sampling.seed, "sampling seed: same seed, same output (default 1)");
+  cmd->add_option("--threads", o->threads, "threads for the model's products (default: all cores; same output)");
   cmd->callback([o] {
     o->sampling.loop_guard = !o->no_loop_guard;
     run_sample(*o);
