@@ -84,6 +84,25 @@ TEST(Optimizer, LongBuffersFollowTheRuleInEveryBlockAndTail) {
     const double expected = p0[i] - 1e-3 * g[i] / (std::sqrt(v) + 1e-7);
     ASSERT_NEAR(p[i], expected, 1e-6) << "element " << i;
   }
+  // A second step, checked against exactly the float rule with one rounding
+  // per operation: no vector clone may fuse a multiply-add (the moment decay
+  // rho v is nonzero from this step on), or MPI ranks on different CPUs would
+  // apply different updates to the same gradient. volatile keeps this side
+  // unfused too.
+  const std::vector<float> p1 = p;
+  opt.step(p.data(), g.data());
+  for (size_t i = 0; i < n; i += 7) {
+    const float rho = 0.9f, lr = 1e-3f, eps = 1e-7f;
+    volatile float first = (1.0f - rho) * g[i];
+    first = first * g[i];
+    volatile float decayed = rho * first;
+    volatile float fresh = (1.0f - rho) * g[i];
+    fresh = fresh * g[i];
+    volatile float v = decayed + fresh;
+    volatile float step = lr * g[i];
+    step = step / (std::sqrt(v) + eps);
+    ASSERT_EQ(p[i], p1[i] - step) << "element " << i;
+  }
   double squares = 0.0;
   for (float x : g) squares += static_cast<double>(x) * x;
   std::vector<float> clipped = g;

@@ -16,7 +16,8 @@ namespace {
 // The update and the norm are memory-bound passes over every parameter: cut
 // into a fixed number of blocks for the thread pool (fixed, so the arithmetic
 // does not depend on the thread count) and vectorised through clones chosen
-// at load time (built with -fno-math-errno, so sqrt vectorises; still IEEE).
+// at load time (built with -fno-math-errno, so sqrt vectorises, and with
+// -ffp-contract=off, so no clone fuses a multiply-add: every CPU gets the same bits).
 #define CHARNN_UPDATE_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 constexpr int kBlocks = 4;
 constexpr int kLanes = 8;  // independent partial sums of the norm: vectorisable, off one add chain
