@@ -167,6 +167,8 @@ TEST_F(SampleCliTest, TheThreadCountDoesNotChangeTheOutput) {
     }
   }
   expect_failure(run({"sample", "--model", model, "--threads", "0"}), 2, {"--threads"});
+  expect_failure(run({"sample", "--model", model, "--items", "3", "--prime", "abcdef", "--max-len", "6"}), 2,
+                 {"--prime has 6 characters", "--max-len (6)"});
 }
 
 TEST_F(SampleCliTest, NoveltyOfAnItemsFileAsJson) {

@@ -110,6 +110,11 @@ void run_sample(const SampleOptions& o) {
   validate(o);
   if (o.threads) blas_set_threads(*o.threads);
   const std::u32string prime = utf8_decode(o.prime, "--prime");
+  if (o.items && prime.size() >= static_cast<size_t>(o.max_length)) {
+    // Every item would be the prime alone, cut off: nothing could be drawn.
+    throw UsageError(fmt::format("--prime has {} characters; with --items it must be shorter than --max-len ({})",
+                                 prime.size(), o.max_length));
+  }
   const Checkpoint checkpoint = load_checkpoint(resolve_checkpoint_path(o.model));
   const Model model = model_from_checkpoint(checkpoint);
   const Vocabulary& vocabulary = checkpoint.meta.vocabulary;

@@ -106,7 +106,7 @@ ItemBatch generate_items(const Model& model, const Vocabulary& vocabulary, const
   samplers.reserve(S);
   for (int s = 0; s < S; ++s) {
     streams.push_back({1, std::u32string(prime)});
-    streams.back().text.reserve(std::max(max_length, prime.size()));
+    streams.back().text.reserve(std::min<size_t>(std::max(max_length, prime.size()), 1024));  // grows past it if need be
     samplers.emplace_back(sampling, vocabulary.size(), static_cast<uint64_t>(s));
   }
   std::vector<int32_t> input(S, newline);  // every stream starts at a line start, from the zero state
