@@ -175,6 +175,17 @@ TEST(Tokenize, CharacterOutsideTheGivenVocabularyIsNamedWithItsPosition) {
             path + ": character U+00F1 'ñ' at position 3 is not in the model's vocabulary");
 }
 
+TEST(Tokenize, AFileThatChangedBetweenThePassesIsRefused) {
+  // Pass one's count (and hash) must describe the tokens pass two produced:
+  // here the text grew by one character after it was counted.
+  const testing::TempDir dir;
+  const std::string path = write_text(dir, "ab\nba\n");
+  const CorpusSummary counted = summarize_corpus(path);
+  write_text(dir, "ab\nba\na");
+  EXPECT_EQ(error_of([&] { encode_corpus(path, Vocabulary::from_text(U"\nab"), counted.characters); }),
+            path + ": changed while it was being read (6 characters, then 7); run again");
+}
+
 TEST(Tokenize, MissingFileAndDirectoryAreNamed) {
   const testing::TempDir dir;
   EXPECT_EQ(error_of([&] { load_corpus(dir.file("absent.txt")); }), dir.file("absent.txt") + ": no such file");

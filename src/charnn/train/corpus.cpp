@@ -1,6 +1,9 @@
 // Two-pass corpus loading; see corpus.h.
 #include "charnn/train/corpus.h"
 
+#include <fmt/format.h>
+
+#include "charnn/error.h"
 #include "charnn/io/sha256.h"
 #include "charnn/text/tokenize.h"
 #include "charnn/text/utf8.h"
@@ -24,6 +27,12 @@ TokenText encode_corpus(const std::string& path, const Vocabulary& vocabulary, i
   for_each_utf8_piece(path, [&](std::string_view piece, uint64_t first_byte) {
     append_tokens(tokens, piece, first_byte, vocabulary, path);
   });
+  // The first pass counted the characters (and hashed them); a file rewritten
+  // between the passes must not train under the first pass's hash.
+  if (static_cast<int64_t>(tokens.size()) != characters) {
+    throw Error(fmt::format("{}: changed while it was being read ({} characters, then {}); run again", path,
+                            characters, tokens.size()));
+  }
   return tokens;
 }
 
