@@ -3,7 +3,8 @@
 // clipping at 5, random tokens, no dropout; one-stream sampling with softmax
 // and a draw) done by oneDNN's LSTM and matmul primitives, so charnn can be
 // measured against the best-engineered CPU LSTM library. Bench code only: it
-// links nothing of charnn, and nothing of charnn links it.
+// links nothing of charnn (it shares only the header-only chunk timer, so both
+// are timed by the same code), and nothing of charnn links it.
 //
 // Dimension letters as in charnn: V vocabulary, L layers, H hidden, T time,
 // B batch, E input width of a layer (V for layer 0, H above), G = 4H,
@@ -11,13 +12,13 @@
 // sampled at once.
 #pragma once
 
-#include <algorithm>
-#include <chrono>
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include <oneapi/dnnl/dnnl.hpp>
+
+#include "charnn/train/chunk_timer.h"
 
 namespace onednn_peer {
 
@@ -45,11 +46,10 @@ struct Options {
   uint64_t seed = 1;
 };
 
-struct Rate {
-  double chars_per_second = 0.0;
-  double best_chars_per_second = 0.0;
-  int chunks = 0;
-};
+// The median chunk rate, timed by charnn's own chunk_timer.h, so both
+// engines are measured by the same code.
+using Rate = charnn::BenchRate;
+using charnn::time_chunks;
 
 // A rate and the oneDNN implementations that produced it (impl_info_str of
 // each LSTM primitive, e.g. "ref:any" or "brgemm:avx512_core_amx").
@@ -70,29 +70,6 @@ struct Context {
 Measurement measure_training(Context& ctx, const Options& options);
 Measurement measure_sampling(Context& ctx, const Options& options, int S);
 
-// Runs `chunk()` repeatedly for about `seconds` (at least 3 chunks) after one
-// untimed warm-up chunk and returns the median chunk rate, exactly as `charnn
-// bench` does, so a neighbour's burst on a shared machine skews neither more.
-template <class Chunk>
-Rate time_chunks(double seconds, double chars_per_chunk, Chunk&& chunk) {
-  using Clock = std::chrono::steady_clock;
-  chunk();
-  std::vector<double> rates;
-  const auto start = Clock::now();
-  while (rates.size() < 3 || std::chrono::duration<double>(Clock::now() - start).count() < seconds) {
-    const auto t0 = Clock::now();
-    chunk();
-    const double dt_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-    rates.push_back(chars_per_chunk / std::max(dt_seconds, 1e-12));
-  }
-  std::sort(rates.begin(), rates.end());
-  Rate rate;
-  const size_t n = rates.size();
-  rate.chars_per_second = n % 2 == 1 ? rates[n / 2] : 0.5 * (rates[n / 2 - 1] + rates[n / 2]);
-  rate.best_chars_per_second = rates.back();
-  rate.chunks = static_cast<int>(n);
-  return rate;
-}
 
 // SplitMix64: seeded tokens, initial weights and sampling draws.
 class Rng {

@@ -21,31 +21,6 @@ namespace charnn {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-// Runs `chunk(steps)` repeatedly for about `seconds` (at least 3 chunks) after
-// one untimed warm-up chunk. Each chunk yields chars_per_chunk characters; the
-// median chunk rate is robust to a neighbour's burst on a shared machine.
-template <class Chunk>
-BenchRate time_chunks(double seconds, double chars_per_chunk, Chunk&& chunk) {
-  chunk();
-  std::vector<double> rates;
-  const auto start = Clock::now();
-  while (rates.size() < 3 || std::chrono::duration<double>(Clock::now() - start).count() < seconds) {
-    const auto t0 = Clock::now();
-    chunk();
-    const double dt = std::chrono::duration<double>(Clock::now() - t0).count();
-    rates.push_back(chars_per_chunk / std::max(dt, 1e-12));
-  }
-  std::sort(rates.begin(), rates.end());
-  BenchRate rate;
-  const size_t n = rates.size();
-  rate.chars_per_second = n % 2 == 1 ? rates[n / 2] : 0.5 * (rates[n / 2 - 1] + rates[n / 2]);
-  rate.best_chars_per_second = rates.back();
-  rate.chunks = static_cast<int>(n);
-  return rate;
-}
-
 std::vector<int32_t> random_tokens(size_t n, int V, Rng& rng) {
   std::vector<int32_t> tokens(n);
   for (auto& t : tokens) t = static_cast<int32_t>(rng.below(static_cast<uint64_t>(V)));

@@ -6,6 +6,8 @@
 
 #include <string>
 
+#include "charnn/train/chunk_timer.h"
+
 namespace charnn {
 
 // The shapes the issue names: A = 1x250 over 68 symbols, T 25, B 32;
@@ -26,13 +28,6 @@ struct BenchOptions {
   uint64_t seed = 1;
 };
 
-// One measurement: the median over repeated timed chunks, in characters per
-// second, and how many chunks were timed.
-struct BenchRate {
-  double chars_per_second = 0.0;
-  double best_chars_per_second = 0.0;
-  int chunks = 0;
-};
 
 struct BenchResult {
   BenchShape shape;
