@@ -24,6 +24,7 @@
 #include "charnn/serve/generation_service.h"
 #include "charnn/serve/web_page.h"
 #include "cli/commands.h"
+#include "cli/stop_signals.h"
 
 namespace charnn::cli {
 
@@ -109,12 +110,7 @@ int install_stop_handlers() {
   int wake[2];
   if (::pipe(wake) != 0) throw Error("cannot create a pipe for signal handling");
   g_wake_fd = wake[1];
-  struct sigaction action {};
-  action.sa_handler = on_stop_signal;
-  sigemptyset(&action.sa_mask);
-  action.sa_flags = SA_RESTART;
-  sigaction(SIGINT, &action, nullptr);
-  sigaction(SIGTERM, &action, nullptr);
+  handle_sigint_and_sigterm(on_stop_signal);
   return wake[0];
 }
 

@@ -21,13 +21,17 @@ void on_stop_signal(int signal) {
 
 }  // namespace
 
-const std::atomic<int>& install_stop_signals() {
+void handle_sigint_and_sigterm(void (*handler)(int)) {
   struct sigaction action {};
-  action.sa_handler = on_stop_signal;
+  action.sa_handler = handler;
   sigemptyset(&action.sa_mask);
   action.sa_flags = SA_RESTART;
   sigaction(SIGINT, &action, nullptr);
   sigaction(SIGTERM, &action, nullptr);
+}
+
+const std::atomic<int>& install_stop_signals() {
+  handle_sigint_and_sigterm(on_stop_signal);
   return g_stop_signal;
 }
 

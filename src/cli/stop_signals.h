@@ -10,4 +10,8 @@ namespace charnn::cli {
 // Installs the handlers; returns the flag they set (the signal number, or 0).
 const std::atomic<int>& install_stop_signals();
 
+// Routes SIGINT and SIGTERM to `handler` (restarting interrupted system
+// calls): the one way every command here takes over the two signals.
+void handle_sigint_and_sigterm(void (*handler)(int));
+
 }  // namespace charnn::cli
