@@ -14,6 +14,7 @@
 #include "charnn/nn/init.h"
 #include "charnn/nn/lstm_cell.h"
 #include "charnn/nn/model.h"
+#include "charnn/nn/bf16_gemm.h"
 #include "charnn/nn/packed_gemm.h"
 #include "charnn/rng.h"
 
@@ -112,13 +113,50 @@ void BM_packed_recurrent_gemm(benchmark::State& state) {
 }
 BENCHMARK(BM_packed_recurrent_gemm)->Arg(250)->Arg(700);
 
-// Forward plus backward over a (T, B) batch (args: config 0 = A, 1 = B; threads).
+// C (M, N) += A (M, K) P (K, N) in bf16 (AMX where present), one thread
+// (args: M, N, K): the recurrent shape 32 x 2800 x 700 and the input
+// projection 1600 x 2800 x 700 of config B. BM_f32_gemm is the BLAS beside it.
+void BM_bf16_gemm(benchmark::State& state) {
+  const int M = static_cast<int>(state.range(0)), N = static_cast<int>(state.range(1)), K = static_cast<int>(state.range(2));
+  const auto a = uniform(static_cast<size_t>(M) * K, 1.0f, 7), w = uniform(static_cast<size_t>(N) * K, 0.1f, 8);
+  const size_t lda = static_cast<size_t>(bf16_row_stride(K));
+  AlignedVector<BFloat16> A((static_cast<size_t>(M) + kBf16SpareRows) * lda, 0);
+  AlignedVector<BFloat16> packed(bf16_packed_size(K, N), 0);
+  convert_rows_bf16(A.data(), lda, a.data(), static_cast<size_t>(K), M, K);
+  pack_bf16(packed.data(), w.data(), 1, static_cast<size_t>(K), K, N);
+  std::vector<float> C(static_cast<size_t>(M) * N, 0.0f);
+  for (auto _ : state) {
+    bf16_gemm(C.data(), static_cast<size_t>(N), A.data(), packed.data(), M, N, K, true);
+    benchmark::DoNotOptimize(C.data());
+  }
+  state.counters["GFLOP/s"] = benchmark::Counter(2.0 * M * N * static_cast<double>(K) * static_cast<double>(state.iterations()),
+                                                 benchmark::Counter::kIsRate);
+  state.SetLabel(bf16_uses_amx() ? "amx" : "portable");
+}
+BENCHMARK(BM_bf16_gemm)->Args({32, 2800, 700})->Args({1600, 2800, 700})->Args({2800, 700, 1600});
+
+void BM_f32_gemm(benchmark::State& state) {
+  const int M = static_cast<int>(state.range(0)), N = static_cast<int>(state.range(1)), K = static_cast<int>(state.range(2));
+  blas_set_threads(1);
+  const auto a = uniform(static_cast<size_t>(M) * K, 1.0f, 7), w = uniform(static_cast<size_t>(N) * K, 0.1f, 8);
+  std::vector<float> C(static_cast<size_t>(M) * N, 0.0f);
+  for (auto _ : state) {
+    gemm_nt(C.data(), a.data(), w.data(), M, N, K, 1.0f);
+    benchmark::DoNotOptimize(C.data());
+  }
+  state.counters["GFLOP/s"] = benchmark::Counter(2.0 * M * N * static_cast<double>(K) * static_cast<double>(state.iterations()),
+                                                 benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_f32_gemm)->Args({32, 2800, 700})->Args({1600, 2800, 700})->Args({2800, 700, 1600});
+
+// Forward plus backward over a (T, B) batch (args: config 0 = A, 1 = B;
+// threads; precision 0 = f32, 1 = bf16).
 void BM_model_forward_backward(benchmark::State& state) {
   const bool big = state.range(0) == 1;
   const int V = big ? 75 : 68, L = big ? 3 : 1, H = big ? 700 : 250, T = big ? 50 : 25, B = 32;
   blas_set_threads(static_cast<int>(state.range(1)));
   const Model model = make_model(V, L, H);
-  TrainingWorkspace ws(model.config, T, B);
+  TrainingWorkspace ws(model.config, T, B, state.range(2) == 1 ? Precision::bf16 : Precision::f32);
   std::vector<float> grads(model.layout.total(), 0.0f);
   const auto in = tokens(static_cast<size_t>(T) * B, V), out = tokens(static_cast<size_t>(T) * B, V);
   for (auto _ : state) {
@@ -127,7 +165,9 @@ void BM_model_forward_backward(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations() * T * B);
 }
-BENCHMARK(BM_model_forward_backward)->Args({0, 1})->Args({0, 2})->Args({1, 1})->Args({1, 2})->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_model_forward_backward)
+    ->ArgsProduct({{0, 1}, {1, 2}, {0, 1}})
+    ->Unit(benchmark::kMillisecond);
 
 // One inference step for S streams (args: config, S, threads).
 void BM_inference_step(benchmark::State& state) {

@@ -22,7 +22,7 @@ struct TrainingRun {
   std::vector<float> params;
 };
 
-TrainingRun train_steps(int threads) {
+TrainingRun train_steps(int threads, Precision precision) {
   const int previous = blas_threads();
   blas_set_threads(threads);
   // Large enough that the products are split into column blocks; H = 190
@@ -30,7 +30,7 @@ TrainingRun train_steps(int threads) {
   const int V = 23, T = 6, B = 32;
   const ModelConfig config = testing::tiny_config(V, 2, 190, 0.2f);
   Model model = testing::random_model(config, 21);
-  TrainingWorkspace ws(config, T, B);
+  TrainingWorkspace ws(config, T, B, precision);
   Optimizer optimizer(OptimizerConfig{}, model.layout.total());
   std::vector<float> grads(model.layout.total());
   TrainingRun run;
@@ -50,10 +50,10 @@ TrainingRun train_steps(int threads) {
   return run;
 }
 
-TEST(ThreadDeterminism, OneTwoAndThreeThreadsGiveBitIdenticalTraining) {
-  const TrainingRun one = train_steps(1);
+void expect_same_bits_on_any_thread_count(Precision precision) {
+  const TrainingRun one = train_steps(1, precision);
   for (int threads : {2, 3}) {
-    const TrainingRun many = train_steps(threads);
+    const TrainingRun many = train_steps(threads, precision);
     for (size_t i = 0; i < one.losses.size(); ++i) {
       EXPECT_EQ(one.losses[i], many.losses[i]) << "loss of step " << i << " with " << threads << " threads";
     }
@@ -61,6 +61,15 @@ TEST(ThreadDeterminism, OneTwoAndThreeThreadsGiveBitIdenticalTraining) {
       ASSERT_EQ(one.params[i], many.params[i]) << "parameter " << i << " after 4 steps with " << threads << " threads";
     }
   }
+}
+
+TEST(ThreadDeterminism, OneTwoAndThreeThreadsGiveBitIdenticalTraining) {
+  expect_same_bits_on_any_thread_count(Precision::f32);
+}
+
+// The bf16 products and their conversions are cut the same way.
+TEST(ThreadDeterminism, OneTwoAndThreeThreadsGiveBitIdenticalBf16Training) {
+  expect_same_bits_on_any_thread_count(Precision::bf16);
 }
 
 }  // namespace

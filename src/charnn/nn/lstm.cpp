@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "charnn/nn/blas.h"
+#include "charnn/nn/lstm_bf16.h"
 #include "charnn/nn/lstm_cell.h"
 #include "charnn/nn/packed_gemm.h"
 #include "charnn/nn/thread_pool.h"
@@ -19,11 +20,8 @@ struct UnitBlock {
   size_t packed_at;
 };
 
-// Block widths are whole 16-float vectors so panels rarely straddle padding.
-int unit_block_width(int H) { return ((H + kLstmUnitBlocks - 1) / kLstmUnitBlocks + 15) / 16 * 16; }
-
 UnitBlock unit_block(int H, int k) {
-  const int width = unit_block_width(H);
+  const int width = lstm_unit_block_width(H);
   UnitBlock block{std::min(H, k * width), std::min(H, (k + 1) * width), 0};
   // Forward (four (H, n) slices) and backward (one (G, n) block) pack to the same size.
   for (int i = 0; i < k; ++i) {
@@ -90,15 +88,20 @@ void input_side_gradients(LstmGrads grads, float* dw_ih_t, const float* dgates, 
 
 }  // namespace
 
+// Block widths are whole 16-float vectors so panels rarely straddle padding.
+int lstm_unit_block_width(int H) { return ((H + kLstmUnitBlocks - 1) / kLstmUnitBlocks + 15) / 16 * 16; }
+
 size_t lstm_packed_floats(int H) { return unit_block(H, kLstmUnitBlocks).packed_at; }
 
 void lstm_forward(LstmCache cache, const float* input, const int32_t* tokens, float* w_ih_t, float* w_hh_packed,
-                  LstmWeights w, int T, int B) {
+                  LstmWeights w, int T, int B, LstmBf16Scratch* bf16) {
   const int H = w.H, G = 4 * w.H, E = w.E;
   const size_t rows = static_cast<size_t>(T) * B;
   // Input projections of all T steps at once; the biases join in the cell pass.
   if (tokens != nullptr) {
     gather_input_projection(cache.gates, tokens, w_ih_t, w.w_ih, rows, G, E);
+  } else if (bf16 != nullptr) {
+    bf16_input_projection(cache.gates, input, w.w_ih, *bf16, static_cast<int>(rows), G, E);
   } else {
     gemm_nt(cache.gates, input, w.w_ih, static_cast<int>(rows), G, E, 0.0f);
   }
@@ -109,6 +112,10 @@ void lstm_forward(LstmCache cache, const float* input, const int32_t* tokens, fl
   parallel_for(kLstmUnitBlocks, [&](int k) {
     const UnitBlock u = unit_block(H, k);
     const int n = u.j1 - u.j0;
+    if (bf16 != nullptr) {
+      bf16_pack_recurrent_forward(*bf16, w.w_hh, H, k, u.j0, u.j1);
+      return;
+    }
     for (int g = 0; g < 4; ++g) {
       pack_transposed(w_hh_packed + u.packed_at + g * packed_floats(H, n),
                       w.w_hh + (static_cast<size_t>(g) * H + u.j0) * H, H, H, n);
@@ -121,7 +128,9 @@ void lstm_forward(LstmCache cache, const float* input, const int32_t* tokens, fl
       const UnitBlock u = unit_block(H, k);
       const int n = u.j1 - u.j0;
       if (n == 0) return;
-      if (t > 0) {
+      if (t > 0 && bf16 != nullptr) {
+        bf16_recurrent_forward(gates_t, *bf16, t, B, H, k, u.j0, u.j1);
+      } else if (t > 0) {
         for (int g = 0; g < 4; ++g) {
           packed_gemm(gates_t + g * H + u.j0, G, h_prev, H, w_hh_packed + u.packed_at + g * packed_floats(H, n), B, n,
                       H);
@@ -129,13 +138,14 @@ void lstm_forward(LstmCache cache, const float* input, const int32_t* tokens, fl
       }
       lstm_cell_forward_units(gates_t, cache.cells + (t + 1) * state, cache.hiddens + (t + 1) * state,
                               cache.cell_tanh + t * state, cache.cells + t * state, w.b_ih, w.b_hh, B, H, u.j0, u.j1);
+      if (bf16 != nullptr) bf16_keep_hidden(*bf16, cache.hiddens + (t + 1) * state, t, B, H, u.j0, u.j1);
     });
   }
 }
 
 void lstm_backward(float* dinput, LstmGrads grads, float* dhiddens, float* dgates, float* dcell, float* dw_ih_t,
                    float* w_hh_packed, const LstmCache& cache, const float* input, const int32_t* tokens,
-                   LstmWeights w, int T, int B) {
+                   LstmWeights w, int T, int B, LstmBf16Scratch* bf16) {
   const int H = w.H, G = 4 * w.H, E = w.E;
   const size_t state = static_cast<size_t>(B) * H;
   const size_t rows = static_cast<size_t>(T) * B;
@@ -143,7 +153,11 @@ void lstm_backward(float* dinput, LstmGrads grads, float* dhiddens, float* dgate
   // Block k's packed W_hh[:, j0:j1], a (G, n) matrix.
   parallel_for(kLstmUnitBlocks, [&](int k) {
     const UnitBlock u = unit_block(H, k);
-    pack_rows(w_hh_packed + u.packed_at, w.w_hh + u.j0, H, G, u.j1 - u.j0);
+    if (bf16 != nullptr) {
+      bf16_pack_recurrent_backward(*bf16, w.w_hh, H, k, u.j0, u.j1);
+    } else {
+      pack_rows(w_hh_packed + u.packed_at, w.w_hh + u.j0, H, G, u.j1 - u.j0);
+    }
   });
   for (int t = T - 1; t >= 0; --t) {
     float* dgates_t = dgates + static_cast<size_t>(t) * B * G;
@@ -154,10 +168,21 @@ void lstm_backward(float* dinput, LstmGrads grads, float* dhiddens, float* dgate
       if (n == 0) return;
       // dh_t += dgates_{t+1} W_hh: the recurrent path, added to what came from
       // above. Block k needs only its own columns, so no wait before the cell.
-      if (t + 1 < T) packed_gemm(dh_t + u.j0, H, dgates_t + static_cast<size_t>(B) * G, G, w_hh_packed + u.packed_at, B, n, G);
+      if (t + 1 < T && bf16 != nullptr) {
+        bf16_recurrent_backward(dh_t, *bf16, t, B, H, k, u.j0, u.j1);
+      } else if (t + 1 < T) {
+        packed_gemm(dh_t + u.j0, H, dgates_t + static_cast<size_t>(B) * G, G, w_hh_packed + u.packed_at, B, n, G);
+      }
       lstm_cell_backward_units(dgates_t, dcell, dh_t, cache.gates + static_cast<size_t>(t) * B * G,
                                cache.cells + t * state, cache.cell_tanh + t * state, B, H, u.j0, u.j1);
+      if (bf16 != nullptr) bf16_keep_dgates(*bf16, dgates_t, t, B, H, u.j0, u.j1);
     });
+  }
+  if (bf16 != nullptr) {
+    input_side_gradients(grads, dw_ih_t, dgates, tokens, rows, G, E);
+    bf16_backward_products(grads.dw_hh, tokens == nullptr ? grads.dw_ih : nullptr, dinput, *bf16, dgates,
+                           cache.hiddens, tokens == nullptr ? input : nullptr, w.w_ih, static_cast<int>(rows), H, E);
+    return;
   }
   // Weight gradients over all T x B rows at once. h_{t-1} for step t sits in
   // hiddens slot t; step 0 reads the zero state and contributes nothing.

@@ -46,23 +46,30 @@ struct LstmCache {
 
 constexpr int kLstmUnitBlocks = 4;
 
+struct LstmBf16Scratch;  // lstm_bf16.h
+
+// The widest unit block: whole 16-float vectors.
+int lstm_unit_block_width(int H);
+
 // Floats of the w_hh_packed scratch both passes take: W_hh packed per unit block.
 size_t lstm_packed_floats(int H);
 
 // Input is either dense (input != nullptr, (T, B, E)) or token indices
 // (tokens != nullptr, (T, B)), the one-hot case. For tokens, w_ih_t is scratch
 // of (E, G) that receives W_ih transposed. w_hh_packed is scratch of
-// lstm_packed_floats(H).
+// lstm_packed_floats(H). With bf16 (not null) the input projection and the
+// recurrent products run in bf16 (lstm_bf16.h); with null, in f32.
 void lstm_forward(LstmCache cache, const float* input, const int32_t* tokens, float* w_ih_t, float* w_hh_packed,
-                  LstmWeights w, int T, int B);
+                  LstmWeights w, int T, int B, LstmBf16Scratch* bf16 = nullptr);
 
 // Backpropagation through time. dhiddens (T, B, H) holds dLoss/dh_t from above
 // and is used as scratch (recurrent gradients are added into it). dgates
 // (T, B, G) and dcell (B, H) are scratch. Weight gradients accumulate (+=).
 // dinput (T, B, E), when not null, is overwritten with dLoss/dinput (dense input
-// only). For token input, dw_ih_t is scratch of (E, G). w_hh_packed as above.
+// only). For token input, dw_ih_t is scratch of (E, G). w_hh_packed and bf16
+// as above; bf16 also covers the weight-gradient and dinput products.
 void lstm_backward(float* dinput, LstmGrads grads, float* dhiddens, float* dgates, float* dcell, float* dw_ih_t,
                    float* w_hh_packed, const LstmCache& cache, const float* input, const int32_t* tokens,
-                   LstmWeights w, int T, int B);
+                   LstmWeights w, int T, int B, LstmBf16Scratch* bf16 = nullptr);
 
 }  // namespace charnn

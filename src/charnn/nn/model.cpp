@@ -33,7 +33,8 @@ const float* layer_output(TrainingWorkspace& ws, const ModelConfig& config, int 
 
 }  // namespace
 
-TrainingWorkspace::TrainingWorkspace(const ModelConfig& config, int max_T, int max_B) : max_T_(max_T), max_B_(max_B) {
+TrainingWorkspace::TrainingWorkspace(const ModelConfig& config, int max_T, int max_B, Precision precision)
+    : max_T_(max_T), max_B_(max_B), precision_(precision) {
   const int H = config.hidden, G = config.gates(), V = config.vocab_size;
   layers.resize(static_cast<size_t>(config.layers));
   masks_.resize(static_cast<size_t>(config.layers));
@@ -56,6 +57,8 @@ TrainingWorkspace::TrainingWorkspace(const ModelConfig& config, int max_T, int m
   w_ih_t.assign(sz(V, G), 0.0f);
   w_hh_packed.assign(lstm_packed_floats(H), 0.0f);
   targets.assign(sz(max_T, max_B), 0);
+  // Dense inputs (layers above 0) are H wide; layer 0's one-hot input never rounds.
+  if (precision == Precision::bf16) bf16 = std::make_unique<LstmBf16Scratch>(max_T, max_B, H, H, lstm_unit_block_width(H));
 }
 
 void fill_dropout_masks(TrainingWorkspace& ws, const ModelConfig& config, Rng& rng, int T, int B) {
@@ -96,7 +99,7 @@ double model_forward(TrainingWorkspace& ws, const Model& model, const int32_t* i
     TrainingWorkspace::Layer& layer = ws.layers[static_cast<size_t>(k)];
     const float* below = k == 0 ? nullptr : layer_output(ws, config, k - 1, B, train);
     lstm_forward(layer_cache(layer), below, k == 0 ? inputs : nullptr, ws.w_ih_t.data(), ws.w_hh_packed.data(),
-                 layer_weights(model, k), T, B);
+                 layer_weights(model, k), T, B, train ? ws.bf16.get() : nullptr);
     if (train && config.has_dropout(k)) {
       const float* h = layer.hiddens.data() + sz(B, config.hidden);
       const float* mask = ws.dropout_mask(k);
@@ -133,7 +136,7 @@ void model_backward(float* grads, TrainingWorkspace& ws, const Model& model, con
     const float* below = k == 0 ? nullptr : layer_output(ws, config, k - 1, B, true);
     lstm_backward(k == 0 ? nullptr : ws.dbelow.data(), layer_grads, ws.dhiddens.data(), ws.dgates.data(),
                   ws.dcell.data(), ws.w_ih_t.data(), ws.w_hh_packed.data(), layer_cache(layer), below,
-                  k == 0 ? inputs : nullptr, layer_weights(model, k), T, B);
+                  k == 0 ? inputs : nullptr, layer_weights(model, k), T, B, ws.bf16.get());
   }
 }
 

@@ -5,11 +5,14 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "charnn/nn/aligned_vector.h"
+#include "charnn/nn/lstm_bf16.h"
 #include "charnn/nn/model_config.h"
 #include "charnn/nn/parameters.h"
+#include "charnn/nn/precision.h"
 
 namespace charnn {
 
@@ -28,10 +31,13 @@ struct Model {
 // smaller T' and B' use a prefix of each buffer.
 class TrainingWorkspace {
  public:
-  TrainingWorkspace(const ModelConfig& config, int max_T, int max_B);
+  // precision applies to the training pass (model_forward with train = true
+  // and model_backward); evaluation passes run in f32 whatever it says.
+  TrainingWorkspace(const ModelConfig& config, int max_T, int max_B, Precision precision = Precision::f32);
 
   int max_T() const { return max_T_; }
   int max_B() const { return max_B_; }
+  Precision precision() const { return precision_; }
   // Dropout multipliers (0 or 1/(1-p)) for layer k's output, (T, B, H).
   float* dropout_mask(int k) { return masks_[static_cast<size_t>(k)].data(); }
 
@@ -50,10 +56,12 @@ class TrainingWorkspace {
   AlignedVector<float> w_ih_t;    // (V, G) transposed layer-0 input weights
   AlignedVector<float> w_hh_packed;  // lstm_packed_floats(H): one layer's W_hh, packed per unit block
   std::vector<int32_t> targets; // (T, B) copy kept for the backward pass
+  std::unique_ptr<LstmBf16Scratch> bf16;  // only with Precision::bf16; shared by the layers in turn
 
  private:
   int max_T_;
   int max_B_;
+  Precision precision_;
 };
 
 // Draws fresh dropout masks for a (T, B) batch from rng, in (layer, T, B, H)
