@@ -10,6 +10,10 @@ threads; the table keeps each engine's best thread count. The runs are
 interleaved (torch, charnn, torch, charnn, ...) and repeated, and each cell is
 the median over repeats, so a neighbour's load on a shared machine hits both.
 
+charnn also trains with bf16 products (`charnn bench --precision bf16`,
+interleaved like the others; its sampling is f32 and is not reported again),
+and the table gains rows for it against PyTorch and oneDNN.
+
 With --baseline OTHER_CHARNN a second charnn binary (say, the build before a
 change) runs interleaved with the others, and the table gains its column, so a
 before/after comparison shares the machine's load with both engines.
@@ -42,7 +46,7 @@ CONFIGS = {  # name: (V, L, H, T, B)
 THREADS = (1, 2)
 ONEDNN_DTYPES = ("f32", "bf16")
 HAND_WRITTEN_MARKER = "<!-- Sections below are written by hand; bench/compare_pytorch.py keeps them. -->"
-ENGINE_NAMES = {"torch": "PyTorch", "charnn": "charnn", "baseline": "baseline charnn",
+ENGINE_NAMES = {"torch": "PyTorch", "charnn": "charnn", "charnn-bf16": "charnn bf16", "baseline": "baseline charnn",
                 "onednn-f32": "oneDNN f32", "onednn-bf16": "oneDNN bf16"}
 
 
@@ -105,12 +109,14 @@ def torch_rates(config, threads, seconds):
     return {"train": train, "sample": sample}
 
 
-def charnn_rates(binary, config, threads, seconds):
+def charnn_rates(binary, config, threads, seconds, precision="f32"):
+    # f32 passes no --precision, so a --baseline built before the flag still runs.
+    precision_flag = ["--precision", precision] if precision != "f32" else []
     out = subprocess.run([binary, "bench", "--config", config, "--threads", str(threads), "--seconds", str(seconds),
-                          "--json"], check=True, capture_output=True, text=True).stdout
+                          *precision_flag, "--json"], check=True, capture_output=True, text=True).stdout
     j = json.loads(out)
     return {"train": j["train"]["chars_per_second"], "sample": j["sample"]["chars_per_second"],
-            "batched": j["batched_sample"]["chars_per_second"], "streams": j["streams"]}
+            "batched": j["batched_sample"]["chars_per_second"], "streams": j["streams"], "amx": j.get("amx")}
 
 
 def onednn_rates(binary, config, threads, seconds, dtype):
@@ -179,6 +185,8 @@ def main():
                 results.setdefault(("torch", config, threads), []).append(torch_rates(config, threads, args.seconds))
                 results.setdefault(("charnn", config, threads), []).append(
                     charnn_rates(args.charnn, config, threads, args.seconds))
+                results.setdefault(("charnn-bf16", config, threads), []).append(
+                    charnn_rates(args.charnn, config, threads, args.seconds, "bf16"))
                 if args.baseline:
                     results.setdefault(("baseline", config, threads), []).append(
                         charnn_rates(args.baseline, config, threads, args.seconds))
@@ -196,10 +204,15 @@ def main():
     for config in CONFIGS:
         V, L, H, T, B = CONFIGS[config]
         shape = f"{L}x{H}, V {V}, T {T}, B {B}"
-        for key, label in (("train", "training"), ("sample", "sampling, one stream")):
-            (tr, tt), (cr, ct) = best("torch", config, key), best("charnn", config, key)
+        # The bf16 row puts charnn's bf16 training in the charnn column, against
+        # the same PyTorch (f32) and oneDNN cells; the baseline ran only in f32.
+        for engine, key, label in (("charnn", "train", "training"), ("charnn-bf16", "train", "training, charnn bf16"),
+                                   ("charnn", "sample", "sampling, one stream")):
+            (tr, tt), (cr, ct) = best("torch", config, key), best(engine, config, key)
             before = ""
-            if args.baseline:
+            if args.baseline and engine == "charnn-bf16":
+                before = " - | - |"
+            elif args.baseline:
                 br, bt = best("baseline", config, key)
                 before = f" {fmt(br)} ({bt}t) | {cr / br:.2f}x |"
             peers = ""
@@ -214,7 +227,11 @@ def main():
         (br, bt), (sr, _) = best("charnn", config, "batched"), best("charnn", config, "sample")
         extra.append(f"| charnn sampling, {streams} streams batched, config {config} | {fmt(br)} ({bt}t) | "
                      f"{br / sr:.1f}x the one-stream rate |")
-    engines = ("torch", "charnn") + (("baseline",) if args.baseline else ()) + (
+    for config in CONFIGS:
+        (hr, ht), (fr, ft) = best("charnn-bf16", config, "train"), best("charnn", config, "train")
+        extra.append(f"| charnn training in bf16 vs f32, config {config} | {fmt(hr)} ({ht}t) vs {fmt(fr)} ({ft}t) | "
+                     f"{hr / fr:.2f}x |")
+    engines = ("torch", "charnn", "charnn-bf16") + (("baseline",) if args.baseline else ()) + (
         tuple(f"onednn-{d}" for d in ONEDNN_DTYPES) if with_onednn else ())
     for engine in engines:
         one, two = median(engine, "B", 1, "train"), median(engine, "B", 2, "train")
@@ -233,10 +250,11 @@ def main():
     compiler = subprocess.run(["c++", "--version"], capture_output=True, text=True).stdout.splitlines()[0]
     per_run = []
     for (engine, config, threads), runs in sorted(results.items()):
-        for key in ("train", "sample"):
+        for key in ("train",) if engine == "charnn-bf16" else ("train", "sample"):
             per_run.append(f"| {engine} | {config} | {threads} | {key} | "
                            f"{', '.join(fmt(r[key]) for r in runs)} |")
     baseline_flag = f" --baseline {args.baseline}" if args.baseline else ""
+    bf16_products = "AMX tiles" if results[("charnn-bf16", "A", THREADS[0])][0]["amx"] else "a portable loop (no AMX)"
     header = "| measure | PyTorch | charnn | charnn / PyTorch |"
     rule = "|---|---|---|---|"
     if args.baseline:
@@ -265,7 +283,8 @@ median over timed chunks, at the engine's best thread count (`(1t)`, `(2t)`).
 - PyTorch {torch.__version__} (Debian python3-torch), {torch.get_num_interop_threads()} inter-op threads
 - {charnn_version}, {compiler}, OpenBLAS {package_version("libopenblas0-pthread")} (pthread)
 - Command: `/usr/bin/python3 bench/compare_pytorch.py --repeats {args.repeats} --seconds {args.seconds}{baseline_flag}`
-  (charnn side: `charnn bench --config A|B --threads 1|2 --json --seconds {args.seconds}`){onednn_lines}
+  (charnn side: `charnn bench --config A|B --threads 1|2 [--precision bf16] --json --seconds {args.seconds}`;
+  charnn bf16: products of bf16-rounded operands summed in f32, on {bf16_products}, f32 weights){onednn_lines}
 - Workload: one-hot input, L x LSTM(H), linear to V, softmax cross-entropy,
   RMSprop with gradient-norm clipping at 5, random tokens, no dropout. Sampling
   is one stream, one character per step including the softmax and the draw.

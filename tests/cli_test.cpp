@@ -245,6 +245,50 @@ TEST_F(CliTest, TextWithMoreThan256DistinctCharactersTrainsResumesAndEvaluates) 
   EXPECT_EQ(nlohmann::json::parse(eval.out).at("characters_scored").get<int64_t>(), 902) << describe(eval);
 }
 
+// ---- training precision ----
+
+// Set for every run below, so the bf16 warning is the same on every host.
+const EnvChanges kNoAmx = {{"CHARNN_NO_AMX", "1"}};
+const std::string kNoAmxWarning =
+    "charnn: bf16: this CPU has no AMX tiles; the bf16 products run on a portable loop, slower than f32\n";
+
+std::string stored_precision(const Result& info) {
+  return nlohmann::json::parse(info.out).at("training").at("precision").get<std::string>();
+}
+
+TEST_F(CliTest, Bf16RunKeepsItsPrecisionOnResumeUnlessTold) {
+  const Result first = run({"train", "--text", write_file("corpus.txt", kCorpus).string(), "--out", "run", "--layers",
+                            "1", "--hidden", "8", "--seq", "16", "--batch", "4", "--epochs", "1", "--threads", "1",
+                            "--precision", "bf16"},
+                           kNoAmx);
+  EXPECT_EQ(first.exit_code, 0) << describe(first);
+  EXPECT_EQ(first.err, kNoAmxWarning) << describe(first);
+  EXPECT_NE(first.out.find(", bf16 products -> "), std::string::npos) << describe(first);
+  EXPECT_EQ(stored_precision(run({"info", "--model", "run", "--json"})), "bf16");
+
+  const Result kept = run({"train", "--resume", "run", "--epochs", "2", "--threads", "1"}, kNoAmx);
+  EXPECT_EQ(kept.exit_code, 0) << describe(kept);
+  EXPECT_EQ(kept.err, kNoAmxWarning) << describe(kept);
+  EXPECT_EQ(kept.out.find("precision:"), std::string::npos) << describe(kept);
+  EXPECT_EQ(stored_precision(run({"info", "--model", "run", "--json"})), "bf16");
+
+  const Result changed = run({"train", "--resume", "run", "--epochs", "3", "--threads", "1", "--precision", "f32"},
+                             kNoAmx);
+  expect_success(changed);
+  EXPECT_NE(changed.out.find("precision: f32 from here on (this run trained in bf16 so far)\n"), std::string::npos)
+      << describe(changed);
+  EXPECT_EQ(stored_precision(run({"info", "--model", "run", "--json"})), "f32");
+}
+
+TEST_F(CliTest, BenchJsonNamesTheTrainingPrecision) {
+  const Result r = run({"bench", "--seconds", "0.01", "--threads", "1", "--json"});
+  expect_success(r);
+  nlohmann::json j;
+  ASSERT_NO_THROW(j = nlohmann::json::parse(r.out)) << describe(r);
+  EXPECT_EQ(j.at("precision"), "f32") << j.dump();
+  EXPECT_TRUE(j.at("amx").is_boolean()) << j.dump();
+}
+
 // ---- preset corpora ----
 
 bool have_shared_data() { return fs::is_regular_file(fs::path(CHARNN_DATA_DIR) / "municipios.txt"); }
@@ -344,8 +388,17 @@ INSTANTIATE_TEST_SUITE_P(
                                 "--preset excludes --text"},
                       UsageCase{"NeitherPresetNorText", {"train", "--hidden", "8"}, "needs --preset NAME"},
                       UsageCase{"ZeroHiddenUnits", {"train", "--text", "TEXT", "--hidden", "0"}, "--hidden"},
-                      UsageCase{"DropoutOfOne", {"train", "--text", "TEXT", "--dropout", "1.0"}, "dropout"}),
+                      UsageCase{"DropoutOfOne", {"train", "--text", "TEXT", "--dropout", "1.0"}, "dropout"},
+                      UsageCase{"UnknownPrecision", {"train", "--text", "TEXT", "--precision", "fp8"},
+                                "--precision must be f32 or bf16 (got 'fp8')"},
+                      UsageCase{"UnknownPrecisionOnResume", {"train", "--resume", "MODEL", "--precision", "bf8"},
+                                "--precision must be f32 or bf16 (got 'bf8')"}),
     usage_case_name);
+
+INSTANTIATE_TEST_SUITE_P(Bench, UsageErrorTest,
+                         ::testing::Values(UsageCase{"UnknownPrecision", {"bench", "--precision", "fp16"},
+                                                     "--precision must be f32 or bf16 (got 'fp16')"}),
+                         usage_case_name);
 
 INSTANTIATE_TEST_SUITE_P(
     Sample, UsageErrorTest,

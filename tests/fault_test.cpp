@@ -28,9 +28,10 @@ std::string fault_corpus() {
 
 class FaultTest : public CliFixture {
  protected:
-  std::vector<std::string> train_args(const std::string& out, int epochs = 3) const {
-    return {"train",  "--text",  "corpus.txt", "--out",   out,  "--layers", "2", "--hidden", "48", "--seq", "32",
-            "--batch", "8", "--epochs", std::to_string(epochs), "--threads", "1", "--checkpoint-every", "7"};
+  std::vector<std::string> train_args(const std::string& out, int epochs = 3, const char* precision = "f32") const {
+    return {"train",   "--text", "corpus.txt", "--out",   out,        "--layers",         "2",
+            "--hidden", "48",    "--seq",      "32",      "--batch",  "8",                "--epochs",
+            std::to_string(epochs), "--threads", "1",      "--checkpoint-every", "7", "--precision", precision};
   }
   void SetUp() override {
     CliFixture::SetUp();
@@ -98,6 +99,26 @@ TEST_F(FaultTest, KilledAtRandomMomentsAndResumedEndsBitIdentical) {
   const auto resumed = outcome("victim");
   EXPECT_EQ(resumed.first, reference.first) << "losses differ after " << kills << " kills";
   EXPECT_TRUE(resumed.second == reference.second) << "final weights differ after " << kills << " kills";
+}
+
+// bf16 products resume as exactly as f32 ones: their operands are rounded
+// from the f32 weights and activations a checkpoint restores bit for bit.
+TEST_F(FaultTest, Bf16RunKilledMidEpochAndResumedEndsBitIdentical) {
+  expect_success(run(train_args("reference", 2, "bf16")));
+  const auto reference = outcome("reference");
+  Running child = start(train_args("victim", 2, "bf16"), {}, "victim");
+  int exited = 0;
+  while (newest_step(path("victim")) < 50 && ::waitpid(child.pid, &exited, WNOHANG) == 0) {
+    std::this_thread::sleep_for(std::chrono::microseconds(500));
+  }
+  ::kill(child.pid, SIGKILL);
+  const Result killed = finish(child);
+  ASSERT_EQ(killed.exit_code, 128 + SIGKILL) << "the run ended before its kill" << describe(killed);
+  expect_success(run({"train", "--resume", "victim", "--threads", "1"}));
+  const auto resumed = outcome("victim");
+  EXPECT_EQ(resumed.first, reference.first) << "losses differ after a kill";
+  EXPECT_TRUE(resumed.second == reference.second) << "final weights differ after a kill";
+  EXPECT_EQ(info("victim/last.safetensors")["training"]["precision"], "bf16");
 }
 
 TEST_F(FaultTest, SigintCheckpointsMidEpochExits130AndResumeMatches) {

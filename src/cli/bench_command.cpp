@@ -17,6 +17,7 @@ struct BenchCliOptions {
   int threads = 0;
   double seconds = 3.0;
   int streams = 64;
+  std::string precision = "f32";
   bool json = false;
 };
 
@@ -32,6 +33,7 @@ void run_bench(const BenchCliOptions& o) {
     if (o.threads < 0) throw UsageError("--threads must be at least 1");
     if (!(o.seconds > 0.0)) throw UsageError("--seconds must be positive");
     if (o.streams < 1) throw UsageError("--streams must be at least 1");
+    options.precision = precision_option(o.precision);
   });
   options.threads = o.threads;
   options.seconds = o.seconds;
@@ -43,14 +45,19 @@ void run_bench(const BenchCliOptions& o) {
                            {"shape", {{"V", s.V}, {"L", s.L}, {"H", s.H}, {"T", s.T}, {"B", s.B}}},
                            {"threads", r.threads},
                            {"streams", r.streams},
+                           {"precision", precision_name(r.precision)},
+                           {"amx", r.amx},
                            {"train", rate_json(r.train)},
                            {"sample", rate_json(r.sample)},
                            {"batched_sample", rate_json(r.batched)}};
     fmt::print("{}\n", j.dump());
     return;
   }
-  fmt::print("config {}: {} x LSTM {}, V {}, T {}, B {}; {} BLAS thread(s); medians over timed chunks\n", s.name, s.L,
-             s.H, s.V, s.T, s.B, r.threads);
+  std::string precision = precision_name(r.precision);
+  if (r.precision == Precision::bf16) precision += r.amx ? " (AMX tiles)" : " (portable loop)";
+  fmt::print("config {}: {} x LSTM {}, V {}, T {}, B {}; {} BLAS thread(s); training in {}; medians over timed "
+             "chunks\n",
+             s.name, s.L, s.H, s.V, s.T, s.B, r.threads, precision);
   fmt::print("train            {:>10.0f} chars/s  ({} chunks)\n", r.train.chars_per_second, r.train.chunks);
   fmt::print("sample, 1 stream {:>10.0f} chars/s  ({} chunks)\n", r.sample.chars_per_second, r.sample.chunks);
   fmt::print("sample, {} streams {:>8.0f} chars/s  ({} chunks)\n", r.streams, r.batched.chars_per_second,
@@ -64,11 +71,14 @@ void add_bench_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("bench", "Measure training and sampling speed on a standard shape.\n\n"
                                               "Examples:\n"
                                               "  charnn bench --config A\n"
-                                              "  charnn bench --config B --threads 2 --json");
+                                              "  charnn bench --config B --threads 2 --json\n"
+                                              "  charnn bench --config B --precision bf16");
   cmd->add_option("--config", o->config, "A (1x250, T 25, B 32) or B (3x700, T 50, B 32); default A");
   cmd->add_option("--threads", o->threads, "threads for matrix products (default: all cores)");
   cmd->add_option("--seconds", o->seconds, "seconds spent on each measurement (default 3)");
   cmd->add_option("--streams", o->streams, "streams in the batched sampling measurement (default 64)");
+  cmd->add_option("--precision", o->precision,
+                  "training products in f32 or bf16 (AMX); sampling stays f32 (default f32)");
   cmd->add_flag("--json", o->json, "print one JSON object");
   cmd->callback([o] { run_bench(*o); });
 }

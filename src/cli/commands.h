@@ -2,11 +2,14 @@
 // CLI11 and calls the library; the work happens in the library.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
 
 #include "charnn/error.h"
+#include "charnn/nn/precision.h"
 
 namespace charnn::cli {
 
@@ -48,6 +51,13 @@ void as_usage_error(F&& check) {
   } catch (const Error& e) {
     throw UsageError(e.what());
   }
+}
+
+// The value of --precision (train, bench); a UsageError for any other spelling.
+inline Precision precision_option(const std::string& name) {
+  const std::optional<Precision> precision = parse_precision(name);
+  if (!precision) throw UsageError(fmt::format("--precision must be f32 or bf16 (got '{}')", name));
+  return *precision;
 }
 
 }  // namespace charnn::cli

@@ -15,6 +15,7 @@
 #include <fmt/ranges.h>
 
 #include "charnn/io/run_directory.h"
+#include "charnn/nn/bf16_gemm.h"
 #include "charnn/nn/blas.h"
 #include "charnn/train/collective.h"
 #include "charnn/train/corpus.h"
@@ -35,7 +36,7 @@ struct TrainOptions {
   std::string preset, text, data_dir, out, resume;
   std::optional<int> layers, hidden, seq, batch, epochs, threads;
   std::optional<std::vector<float>> dropout;
-  std::optional<std::string> optimizer;
+  std::optional<std::string> optimizer, precision;
   std::optional<float> lr;
   std::optional<double> clip, val_fraction;
   std::optional<uint64_t> seed;
@@ -64,6 +65,13 @@ std::set<int64_t> injected_faults() {
 ReportStyle report_style(const TrainOptions& o, const Collective& world) {
   const ReportStyle style = choose_report_style(o.quiet, o.log_json);
   return style == ReportStyle::live && world.size() > 1 ? ReportStyle::plain : style;
+}
+
+// bf16 still trains without AMX, only slower than f32: a warning, not an error.
+void warn_if_bf16_without_amx(const TrainConfig& train, const TrainReporter& reporter) {
+  if (train.precision == Precision::bf16 && !bf16_uses_amx()) {
+    reporter.notice("bf16: this CPU has no AMX tiles; the bf16 products run on a portable loop, slower than f32");
+  }
 }
 
 TrainerOptions trainer_options(const TrainOptions& o, TrainReporter& reporter, Collective& world) {
@@ -122,6 +130,7 @@ void configure_new_run(const TrainOptions& o, int64_t corpus_characters, int cor
   if (o.patience) train.patience = *o.patience;
   if (o.lr_decay) train.lr_decay = *o.lr_decay;
   if (o.lr_decay_after) train.lr_decay_after = *o.lr_decay_after;
+  if (o.precision) train.precision = precision_option(*o.precision);
   train.validate();
 }
 
@@ -178,10 +187,11 @@ void run_new(const TrainOptions& o, Collective& world) {
                               trainer->train_windows(), trainer->validation_windows().size()));
     if (!sizing_note.empty()) reporter.line(sizing_note);
     reporter.line(fmt::format(
-        "model: {} x LSTM {} (dropout {}), {} parameters; {} lr {}, batch {}, {} epochs, seed {} -> {}", model.layers,
-        model.hidden, fmt::join(model.dropout, ","), trainer->model().layout.parameter_count(),
+        "model: {} x LSTM {} (dropout {}), {} parameters; {} lr {}, batch {}, {} epochs, seed {}{} -> {}",
+        model.layers, model.hidden, fmt::join(model.dropout, ","), trainer->model().layout.parameter_count(),
         optimizer_name(train.optimizer.kind), train.optimizer.learning_rate, train.batch_size, train.epochs,
-        train.seed, out));
+        train.seed, train.precision == Precision::bf16 ? ", bf16 products" : "", out));
+    warn_if_bf16_without_amx(train, reporter);
     if (world.size() > 1) {
       reporter.line(fmt::format("data-parallel over {} ranks: about {} windows of each batch per rank", world.size(),
                                 train.batch_size / world.size()));
@@ -211,7 +221,10 @@ Checkpoint newest_good_checkpoint(const std::string& dir, Collective& world, con
   return std::move(*choice.checkpoint);
 }
 
-std::unique_ptr<Trainer> resumed_trainer(const TrainOptions& o, Collective& world, TrainReporter& reporter) {
+// precision_note: a line for rank 0 when --precision changes the run's precision.
+std::unique_ptr<Trainer> resumed_trainer(const TrainOptions& o, Collective& world, TrainReporter& reporter,
+                                         std::string& precision_note) {
+  std::optional<Precision> precision;
   as_usage_error([&] {
     const std::vector<std::pair<bool, const char*>> fixed = {
         {!o.preset.empty(), "--preset"},      {o.layers.has_value(), "--layers"}, {o.hidden.has_value(), "--hidden"},
@@ -223,8 +236,15 @@ std::unique_ptr<Trainer> resumed_trainer(const TrainOptions& o, Collective& worl
     for (const auto& [given, flag] : fixed) {
       if (given) throw UsageError(fmt::format("{} cannot change when resuming: the run keeps its own settings", flag));
     }
+    if (o.precision) precision = precision_option(*o.precision);
   });
-  const Checkpoint checkpoint = newest_good_checkpoint(o.resume, world, reporter);
+  Checkpoint checkpoint = newest_good_checkpoint(o.resume, world, reporter);
+  // Like --epochs, --precision may change on resume: the weights and moments are f32 either way.
+  if (precision && *precision != checkpoint.meta.train.precision) {
+    precision_note = fmt::format("precision: {} from here on (this run trained in {} so far)",
+                                 precision_name(*precision), precision_name(checkpoint.meta.train.precision));
+    checkpoint.meta.train.precision = *precision;
+  }
   const TrainConfig& train = checkpoint.meta.train;
   std::string text_path = train.text_path;
   if (!o.text.empty()) {
@@ -253,12 +273,15 @@ std::unique_ptr<Trainer> resumed_trainer(const TrainOptions& o, Collective& worl
 void run_resume(const TrainOptions& o, Collective& world) {
   TrainReporter reporter(report_style(o, world));
   std::unique_ptr<Trainer> trainer;
-  set_up_on_every_rank(world, [&] { trainer = resumed_trainer(o, world, reporter); });
+  std::string precision_note;
+  set_up_on_every_rank(world, [&] { trainer = resumed_trainer(o, world, reporter, precision_note); });
   if (world.rank() == 0) {
     reporter.line(fmt::format("resuming {} at epoch {} (batch {}), step {} of {} epochs", o.resume,
                               trainer->progress().epochs_done + 1, trainer->progress().batch_in_epoch,
                               trainer->progress().step, trainer->config().epochs));
     if (world.size() > 1) reporter.line(fmt::format("data-parallel over {} ranks", world.size()));
+    if (!precision_note.empty()) reporter.line(precision_note);
+    warn_if_bf16_without_amx(trainer->config(), reporter);
   }
   train_and_finish(world, *trainer, o.resume, reporter);
 }
@@ -300,6 +323,9 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--checkpoint-every", o->checkpoint_every, "also checkpoint every N steps (default: epoch ends only)");
   cmd->add_option("--keep", o->keep, "numbered checkpoints to keep besides best (default 3)");
   cmd->add_option("--threads", o->threads, "threads for matrix products (default: all cores)");
+  cmd->add_option("--precision", o->precision,
+                  "training products in f32 or bf16 (AMX); weights and checkpoints stay f32 (default f32; with "
+                  "--resume: from here on)");
   cmd->callback([o] {
     if (o->resume.empty() && o->preset.empty() && o->text.empty()) {
       throw UsageError("train needs --preset NAME, --text FILE or --resume DIR");

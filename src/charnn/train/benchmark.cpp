@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "charnn/error.h"
+#include "charnn/nn/bf16_gemm.h"
 #include "charnn/nn/blas.h"
 #include "charnn/nn/inference.h"
 #include "charnn/nn/init.h"
@@ -40,7 +41,7 @@ ModelConfig shape_config(const BenchShape& s) {
 BenchRate time_training(const Model& initial, const BenchOptions& o) {
   const BenchShape& s = o.shape;
   Model model = initial;
-  TrainingWorkspace ws(model.config, s.T, s.B);
+  TrainingWorkspace ws(model.config, s.T, s.B, o.precision);
   Optimizer optimizer(OptimizerConfig{}, model.layout.total());
   std::vector<float> grads(model.layout.total(), 0.0f);
   Rng rng(o.seed, RngStream::shuffle, 0);
@@ -101,6 +102,8 @@ BenchResult run_benchmark(const BenchOptions& o) {
   result.shape = o.shape;
   result.threads = blas_threads();
   result.streams = o.streams;
+  result.precision = o.precision;
+  result.amx = bf16_uses_amx();
   result.train = time_training(model, o);
   result.sample = time_sampling(model, o, 1);
   result.batched = time_sampling(model, o, o.streams);

@@ -1,11 +1,13 @@
 // Throughput of the engine on fixed shapes: training steps (forward, backward,
-// clipping, optimizer) on random tokens, one-stream sampling steps (model step
-// plus a draw) and batched sampling of many streams at once. It measures; it
-// does not judge (no thresholds), and it touches no files.
+// clipping, optimizer) on random tokens, in f32 or bf16 products, one-stream
+// sampling steps (model step plus a draw, always f32) and batched sampling of
+// many streams at once. It measures; it does not judge (no thresholds), and it
+// touches no files.
 #pragma once
 
 #include <string>
 
+#include "charnn/nn/precision.h"
 #include "charnn/train/chunk_timer.h"
 
 namespace charnn {
@@ -26,6 +28,7 @@ struct BenchOptions {
   double seconds = 3.0;   // wall time spent on each of the three measurements
   int streams = 64;       // streams in the batched sampling measurement
   uint64_t seed = 1;
+  Precision precision = Precision::f32;  // of the training products; sampling stays f32
 };
 
 
@@ -36,6 +39,8 @@ struct BenchResult {
   BenchRate sample;   // one stream, one character per step
   BenchRate batched;  // `streams` characters per step
   int streams = 0;
+  Precision precision = Precision::f32;  // of the training measurement
+  bool amx = false;                      // bf16 products run on AMX tiles in this process
 };
 
 BenchResult run_benchmark(const BenchOptions& options);

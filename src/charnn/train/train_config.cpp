@@ -2,6 +2,7 @@
 #include "charnn/train/train_config.h"
 
 #include <cmath>
+#include <optional>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -44,7 +45,8 @@ nlohmann::json train_config_to_json(const TrainConfig& c) {
           {"validation_fraction", c.validation_fraction},
           {"patience", c.patience},
           {"lr_decay", c.lr_decay},
-          {"lr_decay_after", c.lr_decay_after}};
+          {"lr_decay_after", c.lr_decay_after},
+          {"precision", precision_name(c.precision)}};
 }
 
 TrainConfig train_config_from_json(const nlohmann::json& j) {
@@ -68,6 +70,11 @@ TrainConfig train_config_from_json(const nlohmann::json& j) {
     c.patience = j.value("patience", 0);
     c.lr_decay = j.value("lr_decay", 1.0f);
     c.lr_decay_after = j.value("lr_decay_after", 0);
+    // Checkpoints from before bf16 have no precision: they trained in f32.
+    const std::string precision = j.value("precision", std::string("f32"));
+    const std::optional<Precision> parsed = parse_precision(precision);
+    if (!parsed) throw Error(fmt::format("unknown training precision '{}' (use f32 or bf16)", precision));
+    c.precision = *parsed;
     c.validate();
     return c;
   } catch (const nlohmann::json::exception& e) {

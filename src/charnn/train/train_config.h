@@ -9,6 +9,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "charnn/nn/precision.h"
 #include "charnn/train/optimizer.h"
 
 namespace charnn {
@@ -27,6 +28,7 @@ struct TrainConfig {
   int patience = 0;            // stop after this many epochs without a new best validation loss; 0 = never
   float lr_decay = 1.0f;       // multiply the learning rate by this at the end of each epoch...
   int lr_decay_after = 0;      // ...once this many epochs are done
+  Precision precision = Precision::f32;  // of the training products; weights and checkpoints stay f32
 
   // Throws Error with an actionable message when a field is out of range.
   void validate() const;

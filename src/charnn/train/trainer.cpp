@@ -76,7 +76,7 @@ void Trainer::prepare() {
   epoch_order_ = std::move(split.train);
   const int ranks = world().size(), T = config_.seq_length;
   const int B = (config_.batch_size + ranks - 1) / ranks;  // the largest share of a batch
-  workspace_ = std::make_unique<TrainingWorkspace>(model_.config, T, B);
+  workspace_ = std::make_unique<TrainingWorkspace>(model_.config, T, B, config_.precision);
   grads_.assign(model_.layout.total(), 0.0f);
   inputs_.assign(static_cast<size_t>(T) * B, 0);
   targets_.assign(static_cast<size_t>(T) * B, 0);
