@@ -114,12 +114,12 @@ TEST(FastVsReference, BatchedInferenceStreamsAreIndependent) {
 
 // Steps S streams of `model` on 3 threads, then each stream alone on one
 // thread, and requires the same logits bit for bit.
-void expect_streams_match_alone(const Model& model, int S, int steps) {
+void expect_streams_match_alone(const Model& model, int S, int steps, Precision precision = Precision::f32) {
   const int V = model.config.vocab_size;
   const auto tokens = testing::random_tokens(static_cast<size_t>(steps * S), V, 22);
   const int previous = blas_threads();
   blas_set_threads(3);
-  InferenceState batched(model, S);
+  InferenceState batched(model, S, precision);
   std::vector<float> batched_logits;
   for (int t = 0; t < steps; ++t) {
     const float* logits = batched.step(&tokens[static_cast<size_t>(t * S)]);
@@ -127,7 +127,7 @@ void expect_streams_match_alone(const Model& model, int S, int steps) {
   }
   blas_set_threads(1);
   for (int s = 0; s < S; ++s) {
-    InferenceState single(model, 1);
+    InferenceState single(model, 1, precision);
     const float* logits = nullptr;
     for (int t = 0; t < steps; ++t) logits = single.step(&tokens[static_cast<size_t>(t * S + s)]);
     for (int v = 0; v < V; ++v) {
@@ -143,6 +143,14 @@ TEST(FastVsReference, InferenceBitsDoNotDependOnStreamsOrThreads) {
   expect_streams_match_alone(testing::random_model(testing::tiny_config(7, 2, 200, 0.0f), 21), 3, 5);
   // H 300, 17 streams: the cell passes are cut into blocks of streams too.
   expect_streams_match_alone(testing::random_model(testing::tiny_config(9, 1, 300, 0.0f), 23), 17, 3);
+}
+
+// The bf16 products compute each row of a tile on its own, so the same holds.
+TEST(FastVsReference, Bf16InferenceBitsDoNotDependOnStreamsOrThreads) {
+  expect_streams_match_alone(testing::random_model(testing::tiny_config(7, 2, 200, 0.0f), 21), 3, 5, Precision::bf16);
+  expect_streams_match_alone(testing::random_model(testing::tiny_config(9, 1, 300, 0.0f), 23), 17, 3,
+                             Precision::bf16);
+  expect_streams_match_alone(testing::random_model(testing::tiny_config(9, 2, 40, 0.0f), 24), 37, 3, Precision::bf16);
 }
 
 INSTANTIATE_TEST_SUITE_P(AroundVectorWidths, FastVsReference,

@@ -148,7 +148,7 @@ TEST_F(SampleCliTest, ReportGoesToStderrAndLeavesTheSampleUnchanged) {
   EXPECT_NE(prose.err.find("20-grams found in the training text:"), std::string::npos) << describe(prose);
 }
 
-TEST_F(SampleCliTest, TheThreadCountDoesNotChangeTheOutput) {
+TEST_F(SampleCliTest, TheThreadCountDoesNotChangeTheOutputInEitherPrecision) {
   // 1 x 128: 64 item streams make products and cell passes large enough to
   // be cut between threads.
   const Result trained = run({"train", "--text", write_file("lines.txt", short_lines_corpus()).string(), "--out",
@@ -156,17 +156,21 @@ TEST_F(SampleCliTest, TheThreadCountDoesNotChangeTheOutput) {
                               "--batch", "4", "--threads", "1"});
   ASSERT_EQ(trained.exit_code, 0) << describe(trained);
   const std::string model = path("wide").string();
-  for (const std::vector<std::string>& mode : {std::vector<std::string>{"--items", "30"}, {"-n", "300"}}) {
-    std::vector<std::string> args = {"sample", "--model", model, "--seed", "5", "--threads", "1"};
-    args.insert(args.end(), mode.begin(), mode.end());
-    const Result one = run(args);
-    ASSERT_EQ(one.exit_code, 0) << describe(one);
-    for (const char* threads : {"2", "3"}) {
-      args[6] = threads;
-      EXPECT_EQ(run(args).out, one.out) << mode[0] << " on " << threads << " threads";
+  for (const char* precision : {"f32", "bf16"}) {
+    for (const std::vector<std::string>& mode : {std::vector<std::string>{"--items", "30"}, {"-n", "300"}}) {
+      std::vector<std::string> args = {"sample", "--model", model, "--seed", "5", "--threads", "1", "--precision",
+                                       precision};
+      args.insert(args.end(), mode.begin(), mode.end());
+      const Result one = run(args);
+      ASSERT_EQ(one.exit_code, 0) << describe(one);
+      for (const char* threads : {"2", "3"}) {
+        args[6] = threads;
+        EXPECT_EQ(run(args).out, one.out) << mode[0] << " in " << precision << " on " << threads << " threads";
+      }
     }
   }
   expect_failure(run({"sample", "--model", model, "--threads", "0"}), 2, {"--threads"});
+  expect_failure(run({"sample", "--model", model, "--precision", "f16"}), 2, {"--precision must be f32 or bf16"});
   expect_failure(run({"sample", "--model", model, "--items", "3", "--prime", "abcdef", "--max-len", "6"}), 2,
                  {"--prime has 6 characters", "--max-len (6)"});
 }

@@ -55,7 +55,7 @@ void run_bench(const BenchCliOptions& o) {
   }
   std::string precision = precision_name(r.precision);
   if (r.precision == Precision::bf16) precision += r.amx ? " (AMX tiles)" : " (portable loop)";
-  fmt::print("config {}: {} x LSTM {}, V {}, T {}, B {}; {} BLAS thread(s); training in {}; medians over timed "
+  fmt::print("config {}: {} x LSTM {}, V {}, T {}, B {}; {} BLAS thread(s); products in {}; medians over timed "
              "chunks\n",
              s.name, s.L, s.H, s.V, s.T, s.B, r.threads, precision);
   fmt::print("train            {:>10.0f} chars/s  ({} chunks)\n", r.train.chars_per_second, r.train.chunks);
@@ -78,7 +78,7 @@ void add_bench_command(CLI::App& app) {
   cmd->add_option("--seconds", o->seconds, "seconds spent on each measurement (default 3)");
   cmd->add_option("--streams", o->streams, "streams in the batched sampling measurement (default 64)");
   cmd->add_option("--precision", o->precision,
-                  "training products in f32 or bf16 (AMX); sampling stays f32 (default f32)");
+                  "products in f32 or bf16 (AMX), for training and sampling (default f32)");
   cmd->add_flag("--json", o->json, "print one JSON object");
   cmd->callback([o] { run_bench(*o); });
 }

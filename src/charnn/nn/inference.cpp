@@ -41,6 +41,31 @@ void product(float* C, int ldc, const float* A, int lda, const AlignedVector<flo
   });
 }
 
+AlignedVector<BFloat16> packed_bf16_transposed(const float* W, int rows, int columns) {
+  AlignedVector<BFloat16> packed(bf16_packed_size(columns, rows));
+  pack_bf16(packed.data(), W, 1, static_cast<size_t>(columns), columns, rows);
+  return packed;
+}
+
+// The bf16 twin of product(): C = A P + C with A already rounded, the same
+// fixed column blocks (whole 32-column tile pairs).
+void product_bf16(float* C, int ldc, const BFloat16* A, const AlignedVector<BFloat16>& packed, int M, int N, int K) {
+  if (static_cast<double>(M) * N * K < kParallelWork) {
+    bf16_gemm(C, static_cast<size_t>(ldc), A, packed.data(), M, N, K, true);
+    return;
+  }
+  const int blocks = (N + kPanelColumns - 1) / kPanelColumns;
+  const int per = (blocks + kColumnTasks - 1) / kColumnTasks * kPanelColumns;
+  const size_t panel = static_cast<size_t>(bf16_row_stride(K)) * kBf16Panel;
+  parallel_for(kColumnTasks, [&](int t) {
+    const int n0 = std::min(N, t * per), n1 = std::min(N, n0 + per);
+    if (n0 < n1) {
+      bf16_gemm(C + n0, static_cast<size_t>(ldc), A, packed.data() + static_cast<size_t>(n0 / kBf16Panel) * panel, M,
+                n1 - n0, K, true);
+    }
+  });
+}
+
 // Calls rows(r0, r1) on fixed blocks of the S streams, on the pool when
 // there are enough of them; each stream's row is computed alone.
 template <class Rows>
@@ -58,7 +83,8 @@ void for_stream_blocks(int S, int H, Rows&& rows) {
 
 }  // namespace
 
-InferenceState::InferenceState(const Model& model, int streams) : model_(model), streams_(streams) {
+InferenceState::InferenceState(const Model& model, int streams, Precision precision)
+    : model_(model), streams_(streams), precision_(precision) {
   const ModelConfig& config = model.config;
   const int G = config.gates(), H = config.hidden, V = config.vocab_size;
   const size_t state = static_cast<size_t>(streams) * H;
@@ -74,14 +100,42 @@ InferenceState::InferenceState(const Model& model, int streams) : model_(model),
   for (int g = 0; g < G; ++g) {
     for (int v = 0; v < V; ++v) w_ih_t_[static_cast<size_t>(v) * G + g] = w_ih[static_cast<size_t>(g) * V + v];
   }
-  w_ih_packed_.resize(static_cast<size_t>(config.layers));
-  w_hh_packed_.resize(static_cast<size_t>(config.layers));
+  // Each matrix is packed once, in the one form this state's precision reads.
+  const bool bf16 = precision == Precision::bf16;
+  for (auto* packs : {&w_ih_packed_, &w_hh_packed_}) packs->resize(static_cast<size_t>(config.layers));
+  for (auto* packs : {&w_ih_bf16_, &w_hh_bf16_}) packs->resize(static_cast<size_t>(config.layers));
   for (int k = 0; k < config.layers; ++k) {
     const LstmLayerOffsets& at = model.layout.layer(k);
-    if (k > 0) w_ih_packed_[static_cast<size_t>(k)] = packed_transposed(p + at.w_ih, G, config.input_size(k));
-    w_hh_packed_[static_cast<size_t>(k)] = packed_transposed(p + at.w_hh, G, H);
+    const size_t layer = static_cast<size_t>(k);
+    if (bf16) {
+      if (k > 0) w_ih_bf16_[layer] = packed_bf16_transposed(p + at.w_ih, G, config.input_size(k));
+      w_hh_bf16_[layer] = packed_bf16_transposed(p + at.w_hh, G, H);
+    } else {
+      if (k > 0) w_ih_packed_[layer] = packed_transposed(p + at.w_ih, G, config.input_size(k));
+      w_hh_packed_[layer] = packed_transposed(p + at.w_hh, G, H);
+    }
   }
-  fc_packed_ = packed_transposed(p + model.layout.fc_weight(), V, H);
+  if (bf16) {
+    fc_bf16_ = packed_bf16_transposed(p + model.layout.fc_weight(), V, H);
+    rows_bf16_.assign((static_cast<size_t>(streams) + kBf16SpareRows) * static_cast<size_t>(bf16_row_stride(H)), 0);
+  } else {
+    fc_packed_ = packed_transposed(p + model.layout.fc_weight(), V, H);
+  }
+}
+
+void InferenceState::multiply(float* C, int N, const float* A, int K, const AlignedVector<float>& f32,
+                              const AlignedVector<BFloat16>& bf16) {
+  const int S = streams_;
+  if (precision_ == Precision::f32) {
+    product(C, N, A, K, f32, S, N, K);
+    return;
+  }
+  const size_t stride = static_cast<size_t>(bf16_row_stride(K));
+  for_stream_blocks(S, K, [&](int r0, int r1) {
+    convert_rows_bf16(rows_bf16_.data() + static_cast<size_t>(r0) * stride, stride,
+                      A + static_cast<size_t>(r0) * K, static_cast<size_t>(K), r1 - r0, K);
+  });
+  product_bf16(C, N, rows_bf16_.data(), bf16, S, N, K);
 }
 
 void InferenceState::reset() {
@@ -116,9 +170,9 @@ const float* InferenceState::step(const int32_t* tokens) {
     } else {
       const int E = config.input_size(k);
       std::fill(gates_.begin(), gates_.end(), 0.0f);
-      product(gates_.data(), G, h_[layer - 1].data(), E, w_ih_packed_[layer], S, G, E);
+      multiply(gates_.data(), G, h_[layer - 1].data(), E, w_ih_packed_[layer], w_ih_bf16_[layer]);
     }
-    product(gates_.data(), G, h, H, w_hh_packed_[layer], S, G, H);
+    multiply(gates_.data(), G, h, H, w_hh_packed_[layer], w_hh_bf16_[layer]);
     for_stream_blocks(S, H, [&](int r0, int r1) {
       const size_t state = static_cast<size_t>(r0) * H;
       lstm_cell_step(c + state, h + state, gates_.data() + static_cast<size_t>(r0) * G, p + at.b_ih, p + at.b_hh,
@@ -127,7 +181,7 @@ const float* InferenceState::step(const int32_t* tokens) {
   }
   const float* bias = p + model_.layout.fc_bias();
   for (int s = 0; s < S; ++s) std::copy_n(bias, V, logits_.data() + static_cast<size_t>(s) * V);
-  product(logits_.data(), V, h_.back().data(), H, fc_packed_, S, V, H);
+  multiply(logits_.data(), V, h_.back().data(), H, fc_packed_, fc_bf16_);
   return logits_.data();
 }
 

@@ -8,20 +8,25 @@
 //
 // Every product sums each output in the same order whatever S and the thread
 // count, so a stream's logits are bit-identical whether it runs alone or
-// batched with others, on one thread or several.
+// batched with others, on one thread or several. That holds for both
+// precisions: bf16 rounds the weights and the multiplied states to bfloat16
+// and multiplies them with bf16_gemm (AMX where present), half the bytes per
+// step; its logits differ slightly from f32's.
 #pragma once
 
 #include <cstdint>
 #include <vector>
 
 #include "charnn/nn/aligned_vector.h"
+#include "charnn/nn/bf16_gemm.h"
 #include "charnn/nn/model.h"
+#include "charnn/nn/precision.h"
 
 namespace charnn {
 
 class InferenceState {
  public:
-  InferenceState(const Model& model, int streams);
+  InferenceState(const Model& model, int streams, Precision precision = Precision::f32);
 
   int streams() const { return streams_; }
   // Zeroes the recurrent state of every stream (the state each training window starts from).
@@ -32,6 +37,11 @@ class InferenceState {
   const float* step(const int32_t* tokens);
 
  private:
+  // C (S, N) += A (S, K) W, where W is packed as f32 or as bf16 (the one of
+  // this state's precision; the other is empty).
+  void multiply(float* C, int N, const float* A, int K, const AlignedVector<float>& f32,
+                const AlignedVector<BFloat16>& bf16);
+
   const Model& model_;
   int streams_;
   std::vector<std::vector<float>> h_, c_;  // per layer (S, H)
@@ -41,6 +51,11 @@ class InferenceState {
   std::vector<AlignedVector<float>> w_ih_packed_;  // per layer (E, G) packed; empty for layer 0
   std::vector<AlignedVector<float>> w_hh_packed_;  // per layer (H, G) packed
   AlignedVector<float> fc_packed_;                 // (H, V) packed
+  Precision precision_;
+  // With bf16, in place of the f32 packings above (bf16_gemm.h layouts):
+  std::vector<AlignedVector<BFloat16>> w_ih_bf16_, w_hh_bf16_;  // per layer, as w_ih_packed_, w_hh_packed_
+  AlignedVector<BFloat16> fc_bf16_;
+  AlignedVector<BFloat16> rows_bf16_;  // (S + spare, bf16_row_stride(H)) the state being multiplied
 };
 
 }  // namespace charnn

@@ -17,7 +17,7 @@ void generate_text(const Model& model, const Vocabulary& vocabulary, Sampler& sa
     const int newline = vocabulary.index_of(U'\n');
     feed.push_back(newline >= 0 ? newline : static_cast<int32_t>(sampler.rng().below(vocabulary.size())));
   }
-  InferenceState state(model, 1);
+  InferenceState state(model, 1, sampler.options().precision);
   sampler.restart();
   const float* logits = nullptr;
   for (int32_t token : feed) logits = state.step(&token);
@@ -99,7 +99,7 @@ ItemBatch generate_items(const Model& model, const Vocabulary& vocabulary, const
   const size_t max_length = static_cast<size_t>(std::max(request.max_length, 0));
 
   const int S = kItemStreams;
-  InferenceState state(model, S);
+  InferenceState state(model, S, sampling.precision);
   std::vector<ItemStream> streams;
   std::vector<Sampler> samplers;
   streams.reserve(S);

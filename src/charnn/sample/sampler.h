@@ -10,6 +10,7 @@
 #include <span>
 #include <vector>
 
+#include "charnn/nn/precision.h"
 #include "charnn/rng.h"
 #include "charnn/sample/loop_guard.h"
 
@@ -23,6 +24,7 @@ struct SamplingOptions {
   float repetition_penalty = 1.0f;  // R >= 1, 1 = off: see Sampler::sample
   int repetition_window = 64;       // N: how many of the latest drawn characters the penalty looks at
   bool loop_guard = true;           // see loop_guard.h
+  Precision precision = Precision::f32;  // of the model's products while sampling (inference.h)
 
   // Throws Error with an actionable message for impossible values.
   void validate() const;
@@ -52,6 +54,7 @@ class Sampler {
   // Draws in which the loop guard forbade at least one character.
   int64_t loop_guard_interventions() const { return interventions_; }
   Rng& rng() { return rng_; }
+  const SamplingOptions& options() const { return options_; }
 
  private:
   void adjust_logits(const float* logits);

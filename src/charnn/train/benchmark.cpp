@@ -64,7 +64,7 @@ BenchRate time_training(const Model& initial, const BenchOptions& o) {
 // Steps S streams feeding each its own draw, as generation does: one sampler
 // per stream, the draws spread over the pool as `sample --items` does.
 BenchRate time_sampling(const Model& model, const BenchOptions& o, int S) {
-  InferenceState state(model, S);
+  InferenceState state(model, S, o.precision);
   SamplingOptions sampling;
   sampling.seed = o.seed;
   std::vector<Sampler> samplers;

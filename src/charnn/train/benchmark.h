@@ -1,8 +1,8 @@
 // Throughput of the engine on fixed shapes: training steps (forward, backward,
-// clipping, optimizer) on random tokens, in f32 or bf16 products, one-stream
-// sampling steps (model step plus a draw, always f32) and batched sampling of
-// many streams at once. It measures; it does not judge (no thresholds), and it
-// touches no files.
+// clipping, optimizer) on random tokens, one-stream sampling steps (model step
+// plus a draw) and batched sampling of many streams at once, all with f32 or
+// all with bf16 products. It measures; it does not judge (no thresholds), and
+// it touches no files.
 #pragma once
 
 #include <string>
@@ -28,7 +28,7 @@ struct BenchOptions {
   double seconds = 3.0;   // wall time spent on each of the three measurements
   int streams = 64;       // streams in the batched sampling measurement
   uint64_t seed = 1;
-  Precision precision = Precision::f32;  // of the training products; sampling stays f32
+  Precision precision = Precision::f32;  // of the products, in training and in sampling
 };
 
 
@@ -39,7 +39,7 @@ struct BenchResult {
   BenchRate sample;   // one stream, one character per step
   BenchRate batched;  // `streams` characters per step
   int streams = 0;
-  Precision precision = Precision::f32;  // of the training measurement
+  Precision precision = Precision::f32;  // of every measurement
   bool amx = false;                      // bf16 products run on AMX tiles in this process
 };
 
