@@ -10,9 +10,9 @@ threads; the table keeps each engine's best thread count. The runs are
 interleaved (torch, charnn, torch, charnn, ...) and repeated, and each cell is
 the median over repeats, so a neighbour's load on a shared machine hits both.
 
-charnn also trains with bf16 products (`charnn bench --precision bf16`,
-interleaved like the others; its sampling is f32 and is not reported again),
-and the table gains rows for it against PyTorch and oneDNN.
+charnn also runs with bf16 products (`charnn bench --precision bf16`,
+interleaved like the others, training and sampling), and the table gains rows
+for it against PyTorch and oneDNN.
 
 With --baseline OTHER_CHARNN a second charnn binary (say, the build before a
 change) runs interleaved with the others, and the table gains its column, so a
@@ -207,7 +207,8 @@ def main():
         # The bf16 row puts charnn's bf16 training in the charnn column, against
         # the same PyTorch (f32) and oneDNN cells; the baseline ran only in f32.
         for engine, key, label in (("charnn", "train", "training"), ("charnn-bf16", "train", "training, charnn bf16"),
-                                   ("charnn", "sample", "sampling, one stream")):
+                                   ("charnn", "sample", "sampling, one stream"),
+                                   ("charnn-bf16", "sample", "sampling, one stream, charnn bf16")):
             (tr, tt), (cr, ct) = best("torch", config, key), best(engine, config, key)
             before = ""
             if args.baseline and engine == "charnn-bf16":
@@ -222,11 +223,12 @@ def main():
             rows.append(f"| {label}, config {config} ({shape}) | {fmt(tr)} ({tt}t) | {fmt(cr)} ({ct}t) | "
                         f"{cr / tr:.2f}x |{before}{peers}")
     extra = []
-    for config in CONFIGS:
-        streams = results[("charnn", config, 1)][0]["streams"]
-        (br, bt), (sr, _) = best("charnn", config, "batched"), best("charnn", config, "sample")
-        extra.append(f"| charnn sampling, {streams} streams batched, config {config} | {fmt(br)} ({bt}t) | "
-                     f"{br / sr:.1f}x the one-stream rate |")
+    for engine in ("charnn", "charnn-bf16"):
+        for config in CONFIGS:
+            streams = results[(engine, config, 1)][0]["streams"]
+            (br, bt), (sr, _) = best(engine, config, "batched"), best(engine, config, "sample")
+            extra.append(f"| {ENGINE_NAMES[engine]} sampling, {streams} streams batched, config {config} | "
+                         f"{fmt(br)} ({bt}t) | {br / sr:.1f}x the one-stream rate |")
     for config in CONFIGS:
         (hr, ht), (fr, ft) = best("charnn-bf16", config, "train"), best("charnn", config, "train")
         extra.append(f"| charnn training in bf16 vs f32, config {config} | {fmt(hr)} ({ht}t) vs {fmt(fr)} ({ft}t) | "
@@ -250,7 +252,7 @@ def main():
     compiler = subprocess.run(["c++", "--version"], capture_output=True, text=True).stdout.splitlines()[0]
     per_run = []
     for (engine, config, threads), runs in sorted(results.items()):
-        for key in ("train",) if engine == "charnn-bf16" else ("train", "sample"):
+        for key in ("train", "sample"):
             per_run.append(f"| {engine} | {config} | {threads} | {key} | "
                            f"{', '.join(fmt(r[key]) for r in runs)} |")
     baseline_flag = f" --baseline {args.baseline}" if args.baseline else ""
@@ -284,7 +286,8 @@ median over timed chunks, at the engine's best thread count (`(1t)`, `(2t)`).
 - {charnn_version}, {compiler}, OpenBLAS {package_version("libopenblas0-pthread")} (pthread)
 - Command: `/usr/bin/python3 bench/compare_pytorch.py --repeats {args.repeats} --seconds {args.seconds}{baseline_flag}`
   (charnn side: `charnn bench --config A|B --threads 1|2 [--precision bf16] --json --seconds {args.seconds}`;
-  charnn bf16: products of bf16-rounded operands summed in f32, on {bf16_products}, f32 weights){onednn_lines}
+  charnn bf16: products of bf16-rounded operands summed in f32, on {bf16_products}, f32 weights; in training
+  and in sampling){onednn_lines}
 - Workload: one-hot input, L x LSTM(H), linear to V, softmax cross-entropy,
   RMSprop with gradient-norm clipping at 5, random tokens, no dropout. Sampling
   is one stream, one character per step including the softmax and the draw.
