@@ -130,7 +130,11 @@ TEST_P(Bf16Gemm, MatchesAPlainLoopOverTheRoundedOperands) {
 INSTANTIATE_TEST_SUITE_P(Shapes, Bf16Gemm,
                          ::testing::Values(Case{1, 1, 1}, Case{1, 16, 32}, Case{3, 7, 5}, Case{15, 17, 31},
                                            Case{16, 16, 32}, Case{17, 33, 33}, Case{32, 32, 64}, Case{33, 48, 100},
-                                           Case{50, 40, 65}, Case{32, 176, 700}, Case{64, 15, 200}));
+                                           Case{50, 40, 65}, Case{32, 176, 700}, Case{64, 15, 200}),
+                         [](const auto& param_info) {
+                           const Case& c = param_info.param;
+                           return fmt::format("M{}_N{}_K{}", c.M, c.N, c.K);
+                         });
 
 TEST(Bf16Gemm, SplittingColumnsAtPanelsGivesTheSameBits) {
   const int M = 37, N = 100, K = 90;

@@ -96,7 +96,11 @@ TEST_P(Bf16VsReference, OneStepInferenceStaysClose) {
 
 INSTANTIATE_TEST_SUITE_P(RaggedSizes, Bf16VsReference,
                          ::testing::Values(Shape{13, 2, 37, 7, 5, 0.2f}, Shape{23, 3, 100, 9, 17, 0.3f},
-                                           Shape{7, 1, 16, 4, 32, 0.0f}));
+                                           Shape{7, 1, 16, 4, 32, 0.0f}),
+                         [](const auto& param_info) {
+                           const Shape& s = param_info.param;
+                           return fmt::format("V{}_L{}_H{}_T{}_B{}", s.V, s.L, s.H, s.T, s.B);
+                         });
 
 }  // namespace
 }  // namespace charnn
