@@ -49,11 +49,13 @@ struct alignas(64) TileConfig {
   uint8_t rows[16] = {};
 };
 
-__attribute__((target("amx-tile"))) void configure_tiles() {
+// C and A tiles of `rows` rows (16, or all of a product with fewer rows: the
+// tiles then move and multiply only those), P tiles of 16 pair rows.
+__attribute__((target("amx-tile"))) void configure_tiles(int rows) {
   TileConfig config;
   for (int t = 0; t < 8; ++t) {
     config.bytes_per_row[t] = 64;
-    config.rows[t] = kTile;
+    config.rows[t] = static_cast<uint8_t>(t < 6 ? rows : kTile);
   }
   _tile_loadconfig(&config);
 }
@@ -64,7 +66,8 @@ struct CEdge {
   float* C;
   size_t ldc;
   int rows, cols;  // of C from this tile's corner
-  bool whole() const { return rows >= kTile && cols >= kTile; }
+  int tile_rows;   // as configured
+  bool whole() const { return rows >= tile_rows && cols >= kTile; }
 };
 
 __attribute__((target("amx-tile"))) void load_c(int t, CEdge e, bool accumulate, float* scratch) {
@@ -81,7 +84,7 @@ __attribute__((target("amx-tile"))) void load_c(int t, CEdge e, bool accumulate,
   }
   if (!e.whole()) {
     std::memset(scratch, 0, sizeof(float) * kTile * kTile);
-    for (int r = 0; r < std::min(e.rows, kTile); ++r) {
+    for (int r = 0; r < std::min(e.rows, e.tile_rows); ++r) {
       std::memcpy(scratch + r * kTile, e.C + at(r, e.ldc, 0), sizeof(float) * std::min(e.cols, kTile));
     }
     from = scratch;
@@ -105,7 +108,7 @@ __attribute__((target("amx-tile"))) void store_c(int t, CEdge e, float* scratch)
     default: _tile_stored(3, to, stride); break;
   }
   if (e.whole()) return;
-  for (int r = 0; r < std::min(e.rows, kTile); ++r) {
+  for (int r = 0; r < std::min(e.rows, e.tile_rows); ++r) {
     std::memcpy(e.C + at(r, e.ldc, 0), scratch + r * kTile, sizeof(float) * std::min(e.cols, kTile));
   }
 }
@@ -115,12 +118,12 @@ __attribute__((target("amx-tile"))) void store_c(int t, CEdge e, float* scratch)
 template <bool TWO_ROWS, bool TWO_COLS>
 __attribute__((target("amx-tile,amx-bf16"))) void block_amx(float* C, size_t ldc, const BFloat16* a, size_t lda,
                                                            const BFloat16* p0, size_t panel, int rows, int cols,
-                                                           int depth, bool accumulate) {
+                                                           int tile_rows, int depth, bool accumulate) {
   alignas(64) float scratch[kTile * kTile];
-  const CEdge edges[4] = {{C, ldc, rows, cols},
-                          {C + kTile, ldc, rows, cols - kTile},
-                          {C + at(kTile, ldc, 0), ldc, rows - kTile, cols},
-                          {C + at(kTile, ldc, kTile), ldc, rows - kTile, cols - kTile}};
+  const CEdge edges[4] = {{C, ldc, rows, cols, tile_rows},
+                          {C + kTile, ldc, rows, cols - kTile, tile_rows},
+                          {C + at(kTile, ldc, 0), ldc, rows - kTile, cols, tile_rows},
+                          {C + at(kTile, ldc, kTile), ldc, rows - kTile, cols - kTile, tile_rows}};
   const bool used[4] = {true, TWO_COLS, TWO_ROWS, TWO_ROWS && TWO_COLS};
   for (int t = 0; t < 4; ++t) {
     if (used[t]) load_c(t, edges[t], accumulate, scratch);
@@ -147,10 +150,12 @@ __attribute__((target("amx-tile,amx-bf16"))) void block_amx(float* C, size_t ldc
 }
 
 // Rows outer, column blocks inner: a 32-row slice of A stays in L1 while the
-// panels stream from L2.
+// panels stream from L2. A product of fewer than 16 rows (one sampling
+// stream, say) configures tiles of just those rows.
 __attribute__((target("amx-tile,amx-bf16"))) void gemm_amx(float* C, size_t ldc, const BFloat16* A, const BFloat16* packed,
                                                           int M, int N, int K, bool accumulate) {
-  configure_tiles();
+  const int tile_rows = std::min(M, kTile);
+  configure_tiles(tile_rows);
   const int depth = bf16_row_stride(K);
   const size_t lda = static_cast<size_t>(depth), panel = static_cast<size_t>(depth) * kTile;
   for (int m0 = 0; m0 < M; m0 += 2 * kTile) {
@@ -161,13 +166,13 @@ __attribute__((target("amx-tile,amx-bf16"))) void gemm_amx(float* C, size_t ldc,
       float* c = C + at(m0, ldc, n0);
       const BFloat16* p = packed + static_cast<size_t>(n0 / kTile) * panel;
       if (rows > kTile && cols > kTile) {
-        block_amx<true, true>(c, ldc, a, lda, p, panel, rows, cols, depth, accumulate);
+        block_amx<true, true>(c, ldc, a, lda, p, panel, rows, cols, tile_rows, depth, accumulate);
       } else if (rows > kTile) {
-        block_amx<true, false>(c, ldc, a, lda, p, panel, rows, cols, depth, accumulate);
+        block_amx<true, false>(c, ldc, a, lda, p, panel, rows, cols, tile_rows, depth, accumulate);
       } else if (cols > kTile) {
-        block_amx<false, true>(c, ldc, a, lda, p, panel, rows, cols, depth, accumulate);
+        block_amx<false, true>(c, ldc, a, lda, p, panel, rows, cols, tile_rows, depth, accumulate);
       } else {
-        block_amx<false, false>(c, ldc, a, lda, p, panel, rows, cols, depth, accumulate);
+        block_amx<false, false>(c, ldc, a, lda, p, panel, rows, cols, tile_rows, depth, accumulate);
       }
     }
   }
