@@ -265,6 +265,7 @@ TEST_F(CliTest, Bf16RunKeepsItsPrecisionOnResumeUnlessTold) {
   EXPECT_EQ(first.err, kNoAmxWarning) << describe(first);
   EXPECT_NE(first.out.find(", bf16 products -> "), std::string::npos) << describe(first);
   EXPECT_EQ(stored_precision(run({"info", "--model", "run", "--json"})), "bf16");
+  EXPECT_NE(run({"info", "--model", "run"}).out.find(", bf16 products\n"), std::string::npos);
 
   const Result kept = run({"train", "--resume", "run", "--epochs", "2", "--threads", "1"}, kNoAmx);
   EXPECT_EQ(kept.exit_code, 0) << describe(kept);

@@ -42,9 +42,10 @@ void run_info(const InfoOptions& o) {
   fmt::print("checkpoint  {}\n", path);
   fmt::print("model       {} x LSTM {}, dropout {}, vocabulary {}, {} parameters\n", meta.model.layers,
              meta.model.hidden, fmt::join(meta.model.dropout, ","), meta.model.vocab_size, parameters);
-  fmt::print("training    {}{}, seq {}, batch {}, {} lr {}, clip {}, seed {}, validation {}\n",
+  fmt::print("training    {}{}, seq {}, batch {}, {} lr {}, clip {}, seed {}, validation {}{}\n",
              t.preset.empty() ? "" : "preset " + t.preset + ", ", t.text_path, t.seq_length, t.batch_size,
-             optimizer_name(t.optimizer.kind), t.optimizer.learning_rate, t.clip_norm, t.seed, t.validation_fraction);
+             optimizer_name(t.optimizer.kind), t.optimizer.learning_rate, t.clip_norm, t.seed, t.validation_fraction,
+             t.precision == Precision::bf16 ? ", bf16 products" : "");
   fmt::print("progress    epoch {}/{}, step {}, best validation loss {:.4f} ({:.3f} bits/char) at epoch {}\n",
              p.epochs_done, t.epochs, p.step, p.best_validation_loss, p.best_validation_loss / std::log(2.0),
              p.best_epoch);
