@@ -154,11 +154,13 @@ TEST(Bf16Gemm, SplittingColumnsAtPanelsGivesTheSameBits) {
   EXPECT_EQ(whole, split);
 }
 
-TEST(Bf16Gemm, TransposedConversionReadsColumns) {
+TEST(Bf16Gemm, TransposedConversionReadsColumnsAndZeroesThePadding) {
   const int M = 21, K = 45;
   const auto src = random_matrix(static_cast<size_t>(K) * (M + 2), 6);  // (K, M+2): A transposed
   const int stride = bf16_row_stride(K);
-  std::vector<BFloat16> A(static_cast<size_t>(M) * stride, 0);
+  // NaN everywhere first: the padding must come out zero, as a buffer reused
+  // for a longer K would otherwise leave it.
+  std::vector<BFloat16> A(static_cast<size_t>(M) * stride, 0x7FC0);
   convert_transposed_bf16(A.data(), src.data(), static_cast<size_t>(M + 2), M, K);
   for (int m = 0; m < M; ++m) {
     for (int k = 0; k < stride; ++k) {

@@ -38,7 +38,8 @@ float bf16_to_float(BFloat16 x);
 // dst(m, k) = src[m * lds + k] for k < K, into rows of stride ldd; leaves
 // dst's columns from K on as they are (zero from allocation).
 void convert_rows_bf16(BFloat16* dst, size_t ldd, const float* src, size_t lds, int M, int K);
-// dst(m, k) = src[k * lds + m], rows of stride bf16_row_stride(K).
+// dst(m, k) = src[k * lds + m], rows of stride bf16_row_stride(K), zero
+// from K to the stride (for buffers whose K varies from call to call).
 void convert_transposed_bf16(BFloat16* dst, const float* src, size_t lds, int M, int K);
 // P(k, n) = src[k * sk + n * sn], packed as above.
 void pack_bf16(BFloat16* packed, const float* src, size_t sk, size_t sn, int K, int N);

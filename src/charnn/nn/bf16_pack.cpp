@@ -173,6 +173,9 @@ void convert_rows_bf16(BFloat16* dst, size_t ldd, const float* src, size_t lds, 
 
 void convert_transposed_bf16(BFloat16* dst, const float* src, size_t lds, int M, int K) {
   const size_t ldd = static_cast<size_t>(bf16_row_stride(K));
+  // The stride follows K, which changes with the batch: clear the padding a
+  // larger K may have left, since the tiles multiply it too.
+  for (int m = 0; m < M; ++m) std::fill(dst + at(m, ldd, K), dst + at(m + 1, ldd, 0), BFloat16{0});
 #if defined(__x86_64__)
   if (have_avx512()) {
     convert_transposed_avx512(dst, ldd, src, lds, M, K);

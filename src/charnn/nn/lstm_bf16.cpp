@@ -48,6 +48,14 @@ void gemm_parallel(float* C, size_t ldc, const BFloat16* A, const BFloat16* pack
   });
 }
 
+// Slot t of the rounded hidden states (h_t, B rows). Slots start on whole
+// tiles of rows: a tile reading slot t past row B must not reach slot t + 1,
+// which other blocks write during the same step.
+size_t hidden_slot(int t, int B, int H) {
+  const size_t rows_per_slot = static_cast<size_t>((B + kBf16Panel - 1) / kBf16Panel * kBf16Panel);
+  return static_cast<size_t>(t) * rows_per_slot * stride_of(H);
+}
+
 // Block k's packed W_hh and the four forward slices in it.
 BFloat16* block_weights(LstmBf16Scratch& s, int k) { return s.w_hh.data() + static_cast<size_t>(k) * s.block_slot; }
 const BFloat16* block_weights(const LstmBf16Scratch& s, int k) {
@@ -60,7 +68,7 @@ LstmBf16Scratch::LstmBf16Scratch(int max_T, int max_B, int max_E, int H, int blo
   const int G = 4 * H, max_rows = max_T * max_B;
   const size_t spare = kBf16SpareRows;
   input.assign(sz(max_rows + spare, stride_of(max_E)), 0);
-  hiddens.assign(sz(static_cast<size_t>(max_rows + max_B) + spare, stride_of(H)), 0);
+  hiddens.assign(hidden_slot(max_T + 1, max_B, H), 0);
   dgates.assign(sz(max_rows + spare, stride_of(G)), 0);
   dgates_t.assign(sz(G + spare, stride_of(max_rows)), 0);
   w_ih.assign(std::max(bf16_packed_size(max_E, G), bf16_packed_size(G, max_E)), 0);
@@ -88,14 +96,14 @@ void bf16_pack_recurrent_forward(LstmBf16Scratch& s, const float* w_hh, int H, i
 
 void bf16_recurrent_forward(float* gates_t, const LstmBf16Scratch& s, int t, int B, int H, int k, int j0, int j1) {
   const int n = j1 - j0, G = 4 * H;
-  const BFloat16* h_prev = s.hiddens.data() + sz(static_cast<size_t>(t) * B, stride_of(H));
+  const BFloat16* h_prev = s.hiddens.data() + hidden_slot(t, B, H);
   for (int g = 0; g < 4; ++g) {
     bf16_gemm(gates_t + g * H + j0, G, h_prev, block_weights(s, k) + g * bf16_packed_size(H, n), B, n, H, true);
   }
 }
 
 void bf16_keep_hidden(LstmBf16Scratch& s, const float* h_t, int t, int B, int H, int j0, int j1) {
-  BFloat16* slot = s.hiddens.data() + sz(static_cast<size_t>(t + 1) * B, stride_of(H));
+  BFloat16* slot = s.hiddens.data() + hidden_slot(t + 1, B, H);
   convert_rows_bf16(slot + j0, stride_of(H), h_t + j0, H, B, j1 - j0);
 }
 

@@ -21,7 +21,7 @@ struct LstmBf16Scratch {
   LstmBf16Scratch(int max_T, int max_B, int max_E, int H, int block_width);
 
   AlignedVector<BFloat16> input;     // (T*B + spare, bf16_row_stride(E)) the layer's dense input
-  AlignedVector<BFloat16> hiddens;   // ((T+1)*B + spare, bf16_row_stride(H)) h_t; slot 0 never read
+  AlignedVector<BFloat16> hiddens;   // (T+1 slots of B rows rounded up to 16, bf16_row_stride(H)) h_t; slot 0 never read
   AlignedVector<BFloat16> dgates;    // (T*B + spare, bf16_row_stride(G)) pre-activation gradients
   AlignedVector<BFloat16> dgates_t;  // (G + spare, bf16_row_stride(T*B)) the same, transposed
   AlignedVector<BFloat16> w_ih;      // W_ih^T (E, G) forward or W_ih (G, E) backward, packed

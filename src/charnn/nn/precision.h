@@ -1,8 +1,10 @@
-// The number format of the training products. f32 is the reference; bf16
-// rounds the operands of the large and the recurrent products to bfloat16 and
-// sums in f32 (AMX tiles where the CPU has them). Weights, gradients, optimizer
-// state, cells, the output layer and every checkpoint stay f32 either way, and
-// evaluation and sampling always run in f32.
+// The number format of the model's matrix products. f32 is the reference;
+// bf16 rounds both operands to bfloat16 and sums in f32 (AMX tiles where the
+// CPU has them). In training it covers the input projections and the recurrent
+// products and their gradients; the output layer, the cells, weights,
+// gradients, optimizer state and every checkpoint stay f32, and evaluation
+// (validation, eval) always runs in f32. Sampling with bf16 rounds every
+// product, the output layer's included.
 #pragma once
 
 #include <optional>
