@@ -10,16 +10,12 @@
 
 #include "charnn/nn/blas.h"
 #include "charnn/nn/inference.h"
-#include "charnn/nn/model_ref.h"
-#include "test_support.h"
+#include "reference_pass.h"
 
 namespace charnn {
 namespace {
 
-struct Shape {
-  int V, L, H, T, B;
-  float dropout;
-};
+using Shape = testing::ReferenceShape;
 
 // Float sums of up to a few thousand terms carry relative error of order
 // sqrt(n) * 6e-8 < 1e-5; 1e-4 relative plus 1e-6 absolute leaves headroom
@@ -30,66 +26,24 @@ constexpr double kAbsolute = 1e-6;
 class FastVsReference : public ::testing::TestWithParam<Shape> {};
 
 TEST_P(FastVsReference, LossProbabilitiesAndGradientsAgree) {
-  const Shape s = GetParam();
-  const ModelConfig config = testing::tiny_config(s.V, s.L, s.H, s.dropout);
-  const Model model = testing::random_model(config, 5);
-  const auto inputs = testing::random_tokens(static_cast<size_t>(s.T * s.B), s.V, 6);
-  const auto targets = testing::random_tokens(static_cast<size_t>(s.T * s.B), s.V, 7);
-
-  TrainingWorkspace ws(config, s.T, s.B);
-  Rng rng(8);
-  fill_dropout_masks(ws, config, rng, s.T, s.B);
-  std::vector<std::vector<double>> masks(static_cast<size_t>(s.L));
-  for (int k = 0; k < s.L; ++k) {
-    if (!config.has_dropout(k)) continue;
-    const float* m = ws.dropout_mask(k);
-    masks[static_cast<size_t>(k)].assign(m, m + static_cast<size_t>(s.T * s.B * s.H));
+  const testing::PassBesideReference r = testing::pass_beside_reference(GetParam(), Precision::f32);
+  EXPECT_NEAR(r.loss, r.ref.loss, kAbsolute + kRelative * std::abs(r.ref.loss)) << "summed loss";
+  for (size_t i = 0; i < r.probs.size(); ++i) {
+    ASSERT_NEAR(r.probs[i], r.ref.probs[i], kAbsolute + kRelative * r.ref.probs[i]) << "probs index " << i;
   }
-  const double scale = 1.0 / (s.T * s.B);
-  const double fast_loss = model_forward(ws, model, inputs.data(), targets.data(), s.T, s.B, true);
-  const std::vector<float> fast_probs(ws.probs.begin(), ws.probs.begin() + s.T * s.B * s.V);
-  std::vector<float> fast_grads(model.layout.total(), 0.0f);
-  model_backward(fast_grads.data(), ws, model, inputs.data(), s.T, s.B, static_cast<float>(scale));
-
-  const std::vector<double> params(model.params.begin(), model.params.end());
-  std::vector<double> ref_grads(params.size(), 0.0);
-  const ReferencePass<double> ref = reference_forward_backward<double>(
-      config, model.layout, params.data(), ref_grads.data(), inputs.data(), targets.data(), s.T, s.B, masks, scale);
-
-  EXPECT_NEAR(fast_loss, ref.loss, kAbsolute + kRelative * std::abs(ref.loss)) << "summed loss";
-  for (size_t i = 0; i < fast_probs.size(); ++i) {
-    ASSERT_NEAR(fast_probs[i], ref.probs[i], kAbsolute + kRelative * ref.probs[i]) << "probs index " << i;
-  }
-  for (const TensorSlot& slot : model.layout.tensors()) {
+  for (const TensorSlot& slot : r.model.layout.tensors()) {
     for (size_t i = 0; i < slot.size; ++i) {
       const size_t at = slot.offset + i;
-      ASSERT_NEAR(fast_grads[at], ref_grads[at], kAbsolute + kRelative * std::abs(ref_grads[at]))
+      ASSERT_NEAR(r.grads[at], r.exact_grads[at], kAbsolute + kRelative * std::abs(r.exact_grads[at]))
           << fmt::format("gradient of {} index {}", slot.name, i);
     }
   }
 }
 
 TEST_P(FastVsReference, OneStepInferenceMatchesTheReferenceSequence) {
-  const Shape s = GetParam();
-  const ModelConfig config = testing::tiny_config(s.V, s.L, s.H, 0.0f);
-  const Model model = testing::random_model(config, 9);
-  const auto tokens = testing::random_tokens(static_cast<size_t>(s.T), s.V, 10);
-  const std::vector<double> params(model.params.begin(), model.params.end());
-  const std::vector<std::vector<double>> no_masks(static_cast<size_t>(s.L));
-  const ReferencePass<double> ref = reference_forward_backward<double>(
-      config, model.layout, params.data(), nullptr, tokens.data(), tokens.data(), s.T, 1, no_masks);
-  InferenceState state(model, 1);
-  for (int t = 0; t < s.T; ++t) {
-    const float* logits = state.step(&tokens[static_cast<size_t>(t)]);
-    double top = logits[0], sum = 0.0;
-    for (int v = 0; v < s.V; ++v) top = std::max(top, static_cast<double>(logits[v]));
-    for (int v = 0; v < s.V; ++v) sum += std::exp(logits[v] - top);
-    for (int v = 0; v < s.V; ++v) {
-      const double p = std::exp(logits[v] - top) / sum;
-      const double expected = ref.probs[static_cast<size_t>(t * s.V + v)];
-      ASSERT_NEAR(p, expected, kAbsolute + kRelative * expected) << fmt::format("step {} symbol {}", t, v);
-    }
-  }
+  testing::inference_beside_reference(GetParam(), Precision::f32, [](int t, int v, double p, double expected) {
+    ASSERT_NEAR(p, expected, kAbsolute + kRelative * expected) << fmt::format("step {} symbol {}", t, v);
+  });
 }
 
 TEST(FastVsReference, BatchedInferenceStreamsAreIndependent) {
@@ -161,10 +115,7 @@ INSTANTIATE_TEST_SUITE_P(AroundVectorWidths, FastVsReference,
                                            Shape{7, 2, 3, 3, 4, 0.2f}, Shape{11, 2, 17, 4, 1, 0.0f},
                                            Shape{8, 2, 64, 3, 5, 0.1f}, Shape{13, 2, 100, 3, 3, 0.0f},
                                            Shape{9, 3, 100, 2, 9, 0.0f}),
-                         [](const auto& param_info) {
-                           const Shape& s = param_info.param;
-                           return fmt::format("V{}_L{}_H{}_T{}_B{}", s.V, s.L, s.H, s.T, s.B);
-                         });
+                         testing::reference_shape_name);
 
 }  // namespace
 }  // namespace charnn
