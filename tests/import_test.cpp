@@ -21,6 +21,8 @@
 namespace charnn {
 namespace {
 
+using testing::error_of;
+
 void put(std::string& out, uint64_t value, int width) {
   for (int i = 0; i < width; ++i) out.push_back(static_cast<char>((value >> (8 * i)) & 0xFF));
 }
@@ -95,15 +97,6 @@ std::string make_zip(const std::vector<std::pair<std::string, std::string>>& mem
   put(out, directory_offset, 4);
   put(out, 0, 2);
   return out;
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no error";
 }
 
 TEST(Npz, Crc32MatchesTheStandardCheckValue) { EXPECT_EQ(crc32("123456789"), 0xCBF43926u); }

@@ -4,8 +4,11 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
+
+#include "charnn/error.h"
 
 #include "charnn/nn/init.h"
 #include "charnn/nn/model.h"
@@ -60,5 +63,15 @@ class TempDir {
  private:
   std::string path_;
 };
+
+// The message of the Error that action throws, or "no error".
+inline std::string error_of(const std::function<void()>& action) {
+  try {
+    action();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "no error";
+}
 
 }  // namespace charnn::testing

@@ -20,6 +20,8 @@
 namespace charnn {
 namespace {
 
+using testing::error_of;
+
 std::string write_text(const testing::TempDir& dir, const std::string& bytes) {
   const std::string path = dir.file("text.txt");
   std::ofstream(path, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
@@ -44,15 +46,6 @@ std::string detokenize(const TokenText& tokens, const Vocabulary& vocabulary) {
   std::string out;
   for (size_t i = 0; i < tokens.size(); ++i) utf8_append(out, vocabulary.symbol(tokens[i]));
   return out;
-}
-
-std::string error_of(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
 }
 
 TEST(TokenText, WidthIsTheNarrowestThatHoldsTheVocabulary) {
