@@ -200,17 +200,21 @@ void pack_bf16(BFloat16* packed, const float* src, size_t sk, size_t sn, int K, 
     BFloat16* out = packed + static_cast<size_t>(n0 / kPanel) * panel;
     const float* columns = src + static_cast<size_t>(n0) * sn;
     const int width = std::min(kPanel, N - n0);
-    std::memset(out, 0, sizeof(BFloat16) * panel);
 #if defined(__x86_64__)
-    if (have_avx512() && sn == 1) {
-      pack_rows_avx512(out, columns, sk, K, width);
-      continue;
-    }
-    if (have_avx512() && sk == 1) {
-      pack_columns_avx512(out, columns, sn, K, width);
+    // The vector paths write every pair row of the first K / 2 whole, padding
+    // columns included; only the rows after them need zeros first.
+    if (have_avx512() && (sn == 1 || sk == 1)) {
+      const size_t whole_rows = static_cast<size_t>(K / 2) * 2 * kPanel;
+      std::memset(out + whole_rows, 0, sizeof(BFloat16) * (panel - whole_rows));
+      if (sn == 1) {
+        pack_rows_avx512(out, columns, sk, K, width);
+      } else {
+        pack_columns_avx512(out, columns, sn, K, width);
+      }
       continue;
     }
 #endif
+    std::memset(out, 0, sizeof(BFloat16) * panel);
     pack_portable(out, columns, sk, sn, K, width);
   }
 }
