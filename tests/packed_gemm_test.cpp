@@ -1,6 +1,7 @@
 // The packed small-M product against a plain triple loop in double, at ragged
-// sizes: rows below, at and above the 8-row register tile, columns below, at
-// and above the 16- and 32-float panels, and split calls at panel boundaries.
+// sizes: rows below, at and above the register tiles (6 rows for AVX2, 8 for
+// AVX-512), columns below, at and above the 8-, 16- and 32-float widths, and
+// split calls at panel boundaries; each on every kernel set this CPU has.
 #include <cmath>
 #include <vector>
 
@@ -31,6 +32,14 @@ struct Case {
 
 class PackedGemm : public ::testing::TestWithParam<Case> {};
 
+std::vector<GemmKernels> kernel_sets_here() {
+  std::vector<GemmKernels> sets;
+  for (GemmKernels k : {GemmKernels::portable, GemmKernels::avx2, GemmKernels::avx512}) {
+    if (gemm_kernels_supported(k)) sets.push_back(k);
+  }
+  return sets;
+}
+
 TEST_P(PackedGemm, TransposedAndRowPackingsMatchAPlainLoop) {
   const auto [M, N, K] = GetParam();
   const int lda = K + 3, ldc = N + 5;  // strides wider than the rows, as in the LSTM
@@ -42,20 +51,24 @@ TEST_P(PackedGemm, TransposedAndRowPackingsMatchAPlainLoop) {
   for (int layout = 0; layout < 2; ++layout) {
     if (layout == 0) pack_transposed(packed.data(), W_t.data(), K + 2, K, N);
     if (layout == 1) pack_rows(packed.data(), W_r.data(), N + 1, K, N);
-    std::vector<float> C = C0;
-    packed_gemm(C.data(), ldc, A.data(), lda, packed.data(), M, N, K);
-    for (int m = 0; m < M; ++m) {
-      for (int c = 0; c < ldc; ++c) {
-        const size_t at = static_cast<size_t>(m) * ldc + c;
-        double expected = C0[at];
-        if (c < N) {
-          for (int k = 0; k < K; ++k) {
-            const double p = layout == 0 ? W_t[static_cast<size_t>(c) * (K + 2) + k] : W_r[static_cast<size_t>(k) * (N + 1) + c];
-            expected += static_cast<double>(A[static_cast<size_t>(m) * lda + k]) * p;
+    for (GemmKernels kernels : kernel_sets_here()) {
+      std::vector<float> C = C0;
+      packed_gemm_on(kernels, C.data(), ldc, A.data(), lda, packed.data(), M, N, K);
+      for (int m = 0; m < M; ++m) {
+        for (int c = 0; c < ldc; ++c) {
+          const size_t at = static_cast<size_t>(m) * ldc + c;
+          double expected = C0[at];
+          if (c < N) {
+            for (int k = 0; k < K; ++k) {
+              const double p =
+                  layout == 0 ? W_t[static_cast<size_t>(c) * (K + 2) + k] : W_r[static_cast<size_t>(k) * (N + 1) + c];
+              expected += static_cast<double>(A[static_cast<size_t>(m) * lda + k]) * p;
+            }
           }
+          ASSERT_NEAR(C[at], expected, kTolerance)
+              << fmt::format("C[{}][{}] ({}, {} kernels), M {} N {} K {}", m, c, layout == 0 ? "transposed" : "rows",
+                             gemm_kernels_name(kernels), M, N, K);
         }
-        ASSERT_NEAR(C[at], expected, kTolerance)
-            << fmt::format("C[{}][{}] ({}), M {} N {} K {}", m, c, layout == 0 ? "transposed" : "rows", M, N, K);
       }
     }
   }
@@ -69,10 +82,16 @@ TEST_P(PackedGemm, SplittingColumnsAtPanelBoundariesGivesTheSameBits) {
   std::vector<float> whole(static_cast<size_t>(M) * N, 0.5f), split = whole;
   std::vector<float> packed(packed_floats(K, N));
   pack_transposed(packed.data(), W.data(), K, K, N);
-  packed_gemm(whole.data(), N, A.data(), K, packed.data(), M, N, K);
-  packed_gemm(split.data(), N, A.data(), K, packed.data(), M, 32, K);
-  packed_gemm(split.data() + 32, N, A.data(), K, packed.data() + packed_floats(K, 32), M, N - 32, K);
-  for (size_t i = 0; i < whole.size(); ++i) ASSERT_EQ(whole[i], split[i]) << "element " << i;
+  for (GemmKernels kernels : kernel_sets_here()) {
+    std::fill(whole.begin(), whole.end(), 0.5f);
+    std::fill(split.begin(), split.end(), 0.5f);
+    packed_gemm_on(kernels, whole.data(), N, A.data(), K, packed.data(), M, N, K);
+    packed_gemm_on(kernels, split.data(), N, A.data(), K, packed.data(), M, 32, K);
+    packed_gemm_on(kernels, split.data() + 32, N, A.data(), K, packed.data() + packed_floats(K, 32), M, N - 32, K);
+    for (size_t i = 0; i < whole.size(); ++i) {
+      ASSERT_EQ(whole[i], split[i]) << "element " << i << ", " << gemm_kernels_name(kernels) << " kernels";
+    }
+  }
 }
 
 TEST_P(PackedGemm, OneRowAloneGivesTheBitsItGetsInATile) {
@@ -84,24 +103,46 @@ TEST_P(PackedGemm, OneRowAloneGivesTheBitsItGetsInATile) {
   const auto W = random_matrix(static_cast<size_t>(N) * K, 8);
   std::vector<float> packed(packed_floats(K, N));
   pack_transposed(packed.data(), W.data(), K, K, N);
-  std::vector<float> batch(static_cast<size_t>(M) * N, 0.25f);
-  packed_gemm(batch.data(), N, A.data(), K, packed.data(), M, N, K);
-  for (int m = 0; m < M; ++m) {
-    std::vector<float> alone(static_cast<size_t>(N), 0.25f);
-    packed_gemm(alone.data(), N, A.data() + static_cast<size_t>(m) * K, K, packed.data(), 1, N, K);
-    for (int n = 0; n < N; ++n) {
-      ASSERT_EQ(alone[static_cast<size_t>(n)], batch[static_cast<size_t>(m) * N + n]) << m << "," << n;
+  for (GemmKernels kernels : kernel_sets_here()) {
+    std::vector<float> batch(static_cast<size_t>(M) * N, 0.25f);
+    packed_gemm_on(kernels, batch.data(), N, A.data(), K, packed.data(), M, N, K);
+    for (int m = 0; m < M; ++m) {
+      std::vector<float> alone(static_cast<size_t>(N), 0.25f);
+      packed_gemm_on(kernels, alone.data(), N, A.data() + static_cast<size_t>(m) * K, K, packed.data(), 1, N, K);
+      for (int n = 0; n < N; ++n) {
+        ASSERT_EQ(alone[static_cast<size_t>(n)], batch[static_cast<size_t>(m) * N + n])
+            << m << "," << n << ", " << gemm_kernels_name(kernels) << " kernels";
+      }
     }
   }
+}
+
+TEST_P(PackedGemm, Avx2AndAvx512KernelsGiveTheSameBits) {
+  // Both compute each element as one FMA chain in k order, so a run moved
+  // between CPUs with either instruction set gets the same sums.
+  if (!gemm_kernels_supported(GemmKernels::avx2) || !gemm_kernels_supported(GemmKernels::avx512)) {
+    GTEST_SKIP() << "this CPU lacks AVX2+FMA or AVX-512";
+  }
+  const auto [M, N, K] = GetParam();
+  const int lda = K + 1, ldc = N + 3;
+  const auto A = random_matrix(static_cast<size_t>(M) * lda, 9);
+  const auto W = random_matrix(static_cast<size_t>(N) * K, 10);
+  std::vector<float> packed(packed_floats(K, N));
+  pack_transposed(packed.data(), W.data(), K, K, N);
+  std::vector<float> wide = random_matrix(static_cast<size_t>(M) * ldc, 11), narrow = wide;
+  packed_gemm_on(GemmKernels::avx512, wide.data(), ldc, A.data(), lda, packed.data(), M, N, K);
+  packed_gemm_on(GemmKernels::avx2, narrow.data(), ldc, A.data(), lda, packed.data(), M, N, K);
+  for (size_t i = 0; i < wide.size(); ++i) ASSERT_EQ(wide[i], narrow[i]) << "element " << i;
 }
 
 INSTANTIATE_TEST_SUITE_P(RaggedSizes, PackedGemm,
                          ::testing::Values(Case{1, 1, 1}, Case{1, 15, 7}, Case{2, 16, 3}, Case{3, 17, 16},
                                            Case{5, 31, 17}, Case{7, 32, 33}, Case{8, 33, 64}, Case{9, 47, 5},
-                                           Case{16, 48, 100}, Case{17, 64, 1}, Case{32, 65, 200},
-                                           Case{33, 100, 31}, Case{1, 128, 7}, Case{1, 161, 33},
-                                           Case{3, 300, 50}, Case{1, 1000, 250}, Case{1, 60, 9}, Case{2, 60, 9},
-                                           Case{3, 120, 40}, Case{2, 50, 3}, Case{4, 1000, 250}),
+                                           Case{16, 48, 100}, Case{17, 64, 1}, Case{32, 65, 200}, Case{33, 100, 31},
+                                           Case{1, 128, 7}, Case{1, 161, 33}, Case{3, 300, 50}, Case{1, 1000, 250},
+                                           Case{1, 60, 9}, Case{2, 60, 9}, Case{3, 120, 40}, Case{2, 50, 3},
+                                           Case{4, 1000, 250}, Case{6, 24, 130}, Case{13, 95, 129}, Case{1, 95, 20},
+                                           Case{1, 8, 3}, Case{12, 9, 2}, Case{1, 200, 5}),
                          [](const auto& param_info) {
                            const Case& c = param_info.param;
                            return fmt::format("M{}_N{}_K{}", c.M, c.N, c.K);

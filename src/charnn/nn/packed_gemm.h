@@ -26,9 +26,21 @@ void pack_transposed(float* packed, const float* W, int ldw, int K, int N);
 // P(k, n) = W[k * ldw + n], as W_hh (G, H) for the backward product dgates W_hh.
 void pack_rows(float* packed, const float* W, int ldw, int K, int N);
 
-// C(M, N) += A(M, K) P(K, N), with row strides ldc and lda. Uses AVX-512 when
-// the CPU has it, a portable loop otherwise; for one CPU the result does not
-// depend on how callers split N between calls at panel boundaries.
+// C(M, N) += A(M, K) P(K, N), with row strides ldc and lda, on the best
+// kernel set the CPU has. The result does not depend on how callers split N
+// between calls at panel boundaries, nor on M (a row alone gets the bits it
+// gets in a batch).
 void packed_gemm(float* C, int ldc, const float* A, int lda, const float* packed, int M, int N, int K);
+
+// The kernel sets packed_gemm chooses from. AVX-512 and AVX2 (with FMA) give
+// the same bits; the portable loop, without FMA, differs in the last bits.
+enum class GemmKernels { portable, avx2, avx512 };
+bool gemm_kernels_supported(GemmKernels kernels);
+GemmKernels best_gemm_kernels();
+const char* gemm_kernels_name(GemmKernels kernels);
+
+// packed_gemm on a given, supported kernel set (tests and benchmarks run each).
+void packed_gemm_on(GemmKernels kernels, float* C, int ldc, const float* A, int lda, const float* packed, int M, int N,
+                    int K);
 
 }  // namespace charnn
