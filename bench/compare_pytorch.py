@@ -12,7 +12,11 @@ the median over repeats, so a neighbour's load on a shared machine hits both.
 
 charnn also runs with bf16 products (`charnn bench --precision bf16`,
 interleaved like the others, training and sampling), and the table gains rows
-for it against PyTorch and oneDNN.
+for it against PyTorch and oneDNN. Only where the CPU has AMX (`amx_tile` and
+`amx_bf16` in /proc/cpuinfo, and CHARNN_NO_AMX not set, as charnn reads it):
+without AMX charnn's bf16 products run a portable correctness loop (about
+1,000 chars/s), not a speed path, so every charnn bf16 row, column and line is
+left out, with a line on standard error saying so.
 
 With --baseline OTHER_CHARNN a second charnn binary (say, the build before a
 change) runs interleaved with the others, and the table gains its column, so a
@@ -21,7 +25,12 @@ before/after comparison shares the machine's load with both engines.
 When the oneDNN peer is built (build/bench/onednn_peer, from bench/onednn_peer*.cpp
 where libdnnl-dev is installed) it runs the same workload with oneDNN's LSTM
 primitive, in f32 and in bf16, interleaved like the others, and the table
-gains their columns. --onednn '' leaves it out.
+gains their columns. --onednn '' leaves it out. Each dtype is first probed
+with a short run (config A, one thread); a dtype the peer cannot run is left
+out, quoting the peer's error on standard error (on an AVX2-only CPU oneDNN
+2.6 has no bf16 LSTM: "could not create a primitive descriptor iterator
+(status 3)", unimplemented), and when f32 fails the peer is left out
+altogether.
 
 Usage: /usr/bin/python3 bench/compare_pytorch.py [--charnn build/charnn]
            [--baseline old/charnn] [--onednn build/bench/onednn_peer]
@@ -29,6 +38,7 @@ Usage: /usr/bin/python3 bench/compare_pytorch.py [--charnn build/charnn]
 """
 import argparse
 import datetime
+import functools
 import json
 import os
 import platform
@@ -128,10 +138,39 @@ def onednn_rates(binary, config, threads, seconds, dtype):
             "version": j["onednn_version"], "isa": j["cpu_isa"], "implementations": j["implementations"]}
 
 
-def onednn_description(results):
+def cpu_has_amx():
+    """Whether charnn's bf16 products run on AMX tiles: the CPU has amx_tile and
+    amx_bf16, and CHARNN_NO_AMX does not turn them off (any value but '' or '0',
+    as charnn reads it)."""
+    if os.environ.get("CHARNN_NO_AMX", "") not in ("", "0"):
+        return False
+    for line in open("/proc/cpuinfo"):
+        if line.startswith("flags"):
+            return {"amx_tile", "amx_bf16"} <= set(line.split(":", 1)[1].split())
+    return False
+
+
+def onednn_dtypes_that_run(binary):
+    """The dtypes of ONEDNN_DTYPES that the oneDNN peer runs, from one short probe
+    run each; none at all when f32 fails."""
+    dtypes = []
+    for dtype in ONEDNN_DTYPES:
+        probe = subprocess.run([binary, "--config", "A", "--dtype", dtype, "--threads", "1", "--seconds", "0.2",
+                                "--json"], capture_output=True, text=True)
+        if probe.returncode == 0:
+            dtypes.append(dtype)
+        else:
+            print(f"oneDNN {dtype} fails a probe run, leaving it out: {probe.stderr.strip()}", file=sys.stderr)
+    if "f32" not in dtypes:
+        print("oneDNN f32 does not run: leaving oneDNN out", file=sys.stderr)
+        return []
+    return dtypes
+
+
+def onednn_description(results, dtypes):
     """One line per dtype: which oneDNN implementation ran the LSTM (from the first repeat)."""
     lines = []
-    for dtype in ONEDNN_DTYPES:
+    for dtype in dtypes:
         impls = results[(f"onednn-{dtype}", "A", THREADS[0])][0]["implementations"]
         lines.append(f"{dtype}: LSTM training `{', '.join(impls['train'])}`, sampling `{', '.join(impls['sample'])}`")
     return "; ".join(lines)
@@ -175,6 +214,25 @@ def main():
     with_onednn = bool(args.onednn) and os.access(args.onednn, os.X_OK)
     if not with_onednn:
         print("no oneDNN peer (build it with libdnnl-dev installed): leaving oneDNN out", file=sys.stderr)
+    onednn_dtypes = onednn_dtypes_that_run(args.onednn) if with_onednn else []
+    with_bf16 = cpu_has_amx()
+    if not with_bf16:
+        print("no AMX (amx_tile, amx_bf16) or CHARNN_NO_AMX set: leaving charnn bf16 out "
+              "(its portable loop is not a speed path)", file=sys.stderr)
+
+    # Every engine that runs, in the order each repeat runs them; the rows,
+    # columns and lines below all derive from this list.
+    runners = {"torch": functools.partial(torch_rates, seconds=args.seconds),
+               "charnn": functools.partial(charnn_rates, args.charnn, seconds=args.seconds)}
+    if with_bf16:
+        runners["charnn-bf16"] = functools.partial(charnn_rates, args.charnn, seconds=args.seconds, precision="bf16")
+    if args.baseline:
+        runners["baseline"] = functools.partial(charnn_rates, args.baseline, seconds=args.seconds)
+    for dtype in onednn_dtypes:
+        runners[f"onednn-{dtype}"] = functools.partial(onednn_rates, args.onednn, seconds=args.seconds, dtype=dtype)
+    engines = tuple(runners)
+    charnn_engines = tuple(e for e in engines if e in ("charnn", "charnn-bf16"))  # each gets rows of its own
+    onednn_engines = tuple(f"onednn-{d}" for d in onednn_dtypes)
 
     results = {}  # (engine, config, threads) -> list of dicts
     started = time.time()
@@ -182,17 +240,8 @@ def main():
         for config in CONFIGS:
             for threads in THREADS:
                 print(f"repeat {rep + 1}/{args.repeats}: config {config}, {threads} thread(s)", file=sys.stderr)
-                results.setdefault(("torch", config, threads), []).append(torch_rates(config, threads, args.seconds))
-                results.setdefault(("charnn", config, threads), []).append(
-                    charnn_rates(args.charnn, config, threads, args.seconds))
-                results.setdefault(("charnn-bf16", config, threads), []).append(
-                    charnn_rates(args.charnn, config, threads, args.seconds, "bf16"))
-                if args.baseline:
-                    results.setdefault(("baseline", config, threads), []).append(
-                        charnn_rates(args.baseline, config, threads, args.seconds))
-                for dtype in ONEDNN_DTYPES if with_onednn else ():
-                    results.setdefault((f"onednn-{dtype}", config, threads), []).append(
-                        onednn_rates(args.onednn, config, threads, args.seconds, dtype))
+                for engine in engines:
+                    results.setdefault((engine, config, threads), []).append(runners[engine](config, threads))
 
     def median(engine, config, threads, key):
         return statistics.median(r[key] for r in results[(engine, config, threads)])
@@ -200,41 +249,50 @@ def main():
     def best(engine, config, key):
         return max((median(engine, config, t, key), t) for t in THREADS)
 
+    def cell(rate_threads):
+        return f"{fmt(rate_threads[0])} ({rate_threads[1]}t)"
+
+    def table_line(cells):
+        return "| " + " | ".join(cells) + " |"
+
+    columns = ["measure", "PyTorch", "charnn", "charnn / PyTorch"]
+    if args.baseline:
+        columns += ["baseline charnn", "charnn / baseline"]
+    columns += [ENGINE_NAMES[e] for e in onednn_engines] + [f"charnn / {ENGINE_NAMES[e]}" for e in onednn_engines]
+    header, rule = table_line(columns), "|" + "---|" * len(columns)
+
     rows = []
     for config in CONFIGS:
         V, L, H, T, B = CONFIGS[config]
         shape = f"{L}x{H}, V {V}, T {T}, B {B}"
-        # The bf16 row puts charnn's bf16 training in the charnn column, against
+        # A charnn bf16 row puts charnn's bf16 rate in the charnn column, against
         # the same PyTorch (f32) and oneDNN cells; the baseline ran only in f32.
-        for engine, key, label in (("charnn", "train", "training"), ("charnn-bf16", "train", "training, charnn bf16"),
-                                   ("charnn", "sample", "sampling, one stream"),
-                                   ("charnn-bf16", "sample", "sampling, one stream, charnn bf16")):
-            (tr, tt), (cr, ct) = best("torch", config, key), best(engine, config, key)
-            before = ""
-            if args.baseline and engine == "charnn-bf16":
-                before = " - | - |"
-            elif args.baseline:
-                br, bt = best("baseline", config, key)
-                before = f" {fmt(br)} ({bt}t) | {cr / br:.2f}x |"
-            peers = ""
-            if with_onednn:
-                (fr, ft), (hr, ht) = best("onednn-f32", config, key), best("onednn-bf16", config, key)
-                peers = f" {fmt(fr)} ({ft}t) | {fmt(hr)} ({ht}t) | {cr / fr:.2f}x | {cr / hr:.2f}x |"
-            rows.append(f"| {label}, config {config} ({shape}) | {fmt(tr)} ({tt}t) | {fmt(cr)} ({ct}t) | "
-                        f"{cr / tr:.2f}x |{before}{peers}")
+        for key, measure in (("train", "training"), ("sample", "sampling, one stream")):
+            for engine in charnn_engines:
+                label = measure if engine == "charnn" else f"{measure}, {ENGINE_NAMES[engine]}"
+                torch_best, charnn_best = best("torch", config, key), best(engine, config, key)
+                cr = charnn_best[0]
+                cells = [f"{label}, config {config} ({shape})", cell(torch_best), cell(charnn_best),
+                         f"{cr / torch_best[0]:.2f}x"]
+                if args.baseline and engine == "charnn":
+                    baseline_best = best("baseline", config, key)
+                    cells += [cell(baseline_best), f"{cr / baseline_best[0]:.2f}x"]
+                elif args.baseline:
+                    cells += ["-", "-"]
+                peers = [best(e, config, key) for e in onednn_engines]
+                cells += [cell(p) for p in peers] + [f"{cr / p[0]:.2f}x" for p in peers]
+                rows.append(table_line(cells))
     extra = []
-    for engine in ("charnn", "charnn-bf16"):
+    for engine in charnn_engines:
         for config in CONFIGS:
             streams = results[(engine, config, 1)][0]["streams"]
             (br, bt), (sr, _) = best(engine, config, "batched"), best(engine, config, "sample")
             extra.append(f"| {ENGINE_NAMES[engine]} sampling, {streams} streams batched, config {config} | "
                          f"{fmt(br)} ({bt}t) | {br / sr:.1f}x the one-stream rate |")
-    for config in CONFIGS:
+    for config in CONFIGS if with_bf16 else ():
         (hr, ht), (fr, ft) = best("charnn-bf16", config, "train"), best("charnn", config, "train")
         extra.append(f"| charnn training in bf16 vs f32, config {config} | {fmt(hr)} ({ht}t) vs {fmt(fr)} ({ft}t) | "
                      f"{hr / fr:.2f}x |")
-    engines = ("torch", "charnn", "charnn-bf16") + (("baseline",) if args.baseline else ()) + (
-        tuple(f"onednn-{d}" for d in ONEDNN_DTYPES) if with_onednn else ())
     for engine in engines:
         one, two = median(engine, "B", 1, "train"), median(engine, "B", 2, "train")
         name = ENGINE_NAMES[engine]
@@ -256,24 +314,28 @@ def main():
             per_run.append(f"| {engine} | {config} | {threads} | {key} | "
                            f"{', '.join(fmt(r[key]) for r in runs)} |")
     baseline_flag = f" --baseline {args.baseline}" if args.baseline else ""
-    bf16_products = "AMX tiles" if results[("charnn-bf16", "A", THREADS[0])][0]["amx"] else "a portable loop (no AMX)"
-    header = "| measure | PyTorch | charnn | charnn / PyTorch |"
-    rule = "|---|---|---|---|"
-    if args.baseline:
-        header += " baseline charnn | charnn / baseline |"
-        rule += "---|---|"
+    charnn_lines = f"(charnn side: `charnn bench --config A|B --threads 1|2 --json --seconds {args.seconds}`)"
+    if with_bf16:
+        bf16_products = ("AMX tiles" if results[("charnn-bf16", "A", THREADS[0])][0]["amx"]
+                         else "a portable loop (no AMX)")
+        charnn_lines = (f"(charnn side: `charnn bench --config A|B --threads 1|2 [--precision bf16] --json "
+                        f"--seconds {args.seconds}`;\n  charnn bf16: products of bf16-rounded operands summed in "
+                        f"f32, on {bf16_products}, f32 weights; in training\n  and in sampling)")
+    left_out = [] if with_bf16 else ["charnn bf16 (no AMX: its portable loop is not a speed path)"]
+    left_out += [f"oneDNN {d} (the peer does not run it here)" for d in ONEDNN_DTYPES
+                 if with_onednn and d not in onednn_dtypes]
+    left_out_line = f"\n- Left out: {'; '.join(left_out)}" if left_out else ""
     onednn_lines = ""
-    if with_onednn:
-        header += " oneDNN f32 | oneDNN bf16 | charnn / oneDNN f32 | charnn / oneDNN bf16 |"
-        rule += "---|---|---|---|"
+    if onednn_dtypes:
         first = results[("onednn-f32", "A", THREADS[0])][0]
+        bf16_note = "; bf16 weights and activations, f32 master weights" if "bf16" in onednn_dtypes else ""
         onednn_lines = (f"\n- oneDNN {first['version']} (Debian libdnnl2 {package_version('libdnnl2')}, OpenMP, "
                         f"ISA {first['isa']}), "
-                        f"its LSTM primitive: {onednn_description(results)}\n"
-                        f"  (oneDNN side: `bench/onednn_peer --config A|B --dtype f32|bf16 --threads 1|2 --json "
-                        f"--seconds {args.seconds}`; bf16 weights and activations, f32 master weights, "
+                        f"its LSTM primitive: {onednn_description(results, onednn_dtypes)}\n"
+                        f"  (oneDNN side: `bench/onednn_peer --config A|B --dtype {'|'.join(onednn_dtypes)} "
+                        f"--threads 1|2 --json --seconds {args.seconds}`{bf16_note}, "
                         f"weights reordered every training step)")
-    title = "charnn against PyTorch and oneDNN" if with_onednn else "charnn against PyTorch"
+    title = "charnn against PyTorch and oneDNN" if onednn_dtypes else "charnn against PyTorch"
     text = f"""# Benchmarks: {title}
 
 Written by `bench/compare_pytorch.py` on {datetime.date.today().isoformat()}, in
@@ -285,9 +347,7 @@ median over timed chunks, at the engine's best thread count (`(1t)`, `(2t)`).
 - PyTorch {torch.__version__} (Debian python3-torch), {torch.get_num_interop_threads()} inter-op threads
 - {charnn_version}, {compiler}, OpenBLAS {package_version("libopenblas0-pthread")} (pthread)
 - Command: `/usr/bin/python3 bench/compare_pytorch.py --repeats {args.repeats} --seconds {args.seconds}{baseline_flag}`
-  (charnn side: `charnn bench --config A|B --threads 1|2 [--precision bf16] --json --seconds {args.seconds}`;
-  charnn bf16: products of bf16-rounded operands summed in f32, on {bf16_products}, f32 weights; in training
-  and in sampling){onednn_lines}
+  {charnn_lines}{onednn_lines}{left_out_line}
 - Workload: one-hot input, L x LSTM(H), linear to V, softmax cross-entropy,
   RMSprop with gradient-norm clipping at 5, random tokens, no dropout. Sampling
   is one stream, one character per step including the softmax and the draw.
