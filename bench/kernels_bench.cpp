@@ -149,6 +149,42 @@ void BM_f32_gemm(benchmark::State& state) {
 }
 BENCHMARK(BM_f32_gemm)->Args({32, 2800, 700})->Args({1600, 2800, 700})->Args({2800, 700, 1600});
 
+// The recurrent weight gradient dW_hh (G, H) += dgates^T h over T x B rows,
+// as lstm_backward computes it (args: G, H, rows, threads); the BLAS split
+// into charnn's fixed blocks (blas.h).
+void BM_weight_gradient_gemm(benchmark::State& state) {
+  const int M = static_cast<int>(state.range(0)), N = static_cast<int>(state.range(1)), K = static_cast<int>(state.range(2));
+  blas_set_threads(static_cast<int>(state.range(3)));
+  const auto a0 = uniform(static_cast<size_t>(K) * M, 1.0f, 7), b0 = uniform(static_cast<size_t>(K) * N, 1.0f, 8);
+  const AlignedVector<float> a(a0.begin(), a0.end()), b(b0.begin(), b0.end());  // as the training buffers are
+  AlignedVector<float> C(static_cast<size_t>(M) * N, 0.0f);
+  for (auto _ : state) {
+    gemm_tn(C.data(), a.data(), b.data(), M, N, K, 1.0f);
+    benchmark::DoNotOptimize(C.data());
+  }
+  state.counters["GFLOP/s"] = benchmark::Counter(2.0 * M * N * static_cast<double>(K) * static_cast<double>(state.iterations()),
+                                                 benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_weight_gradient_gemm)->Args({1000, 250, 768, 1})->Args({1000, 250, 768, 2})->Args({2800, 700, 1568, 1})->Args({2800, 700, 1568, 2})->UseRealTime();
+
+// The same gradient by the packed kernel reading dgates as a transposed A
+// (packed_gemm_transposed_a, one thread, h packed each time as training
+// does), args: G, H, rows.
+void BM_packed_weight_gradient(benchmark::State& state) {
+  const int M = static_cast<int>(state.range(0)), N = static_cast<int>(state.range(1)), K = static_cast<int>(state.range(2));
+  const auto a0 = uniform(static_cast<size_t>(K) * M, 1.0f, 7), b = uniform(static_cast<size_t>(K) * N, 1.0f, 8);
+  const AlignedVector<float> a(a0.begin(), a0.end());
+  AlignedVector<float> packed(packed_floats(K, N)), C(static_cast<size_t>(M) * N, 0.0f);
+  for (auto _ : state) {
+    pack_rows(packed.data(), b.data(), N, K, N);
+    packed_gemm_transposed_a(C.data(), N, a.data(), M, packed.data(), M, N, K);
+    benchmark::DoNotOptimize(C.data());
+  }
+  state.counters["GFLOP/s"] = benchmark::Counter(2.0 * M * N * static_cast<double>(K) * static_cast<double>(state.iterations()),
+                                                 benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_packed_weight_gradient)->Args({1000, 250, 768})->Args({2800, 700, 1568});
+
 // Forward plus backward over a (T, B) batch (args: config 0 = A, 1 = B;
 // threads; precision 0 = f32, 1 = bf16).
 void BM_model_forward_backward(benchmark::State& state) {

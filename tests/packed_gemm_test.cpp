@@ -117,6 +117,31 @@ TEST_P(PackedGemm, OneRowAloneGivesTheBitsItGetsInATile) {
   }
 }
 
+TEST_P(PackedGemm, TransposedAGivesTheBitsOfTheRowMajorProduct) {
+  // The weight gradient reads dgates in place as A's transpose; each element
+  // is the same chain of multiply-adds as with A stored by rows, so the bits
+  // match, and the plain loop in double checks the rows path already.
+  const auto [M, N, K] = GetParam();
+  const int lda = K + 2, lda_t = M + 3, ldc = N + 1;
+  const auto A = random_matrix(static_cast<size_t>(M) * lda, 12);
+  std::vector<float> A_t(static_cast<size_t>(K) * lda_t, 99.0f);  // padding columns must never be read into C
+  for (int m = 0; m < M; ++m) {
+    for (int k = 0; k < K; ++k) A_t[static_cast<size_t>(k) * lda_t + m] = A[static_cast<size_t>(m) * lda + k];
+  }
+  const auto W = random_matrix(static_cast<size_t>(K) * N, 13);
+  std::vector<float> packed(packed_floats(K, N));
+  pack_rows(packed.data(), W.data(), N, K, N);
+  const auto C0 = random_matrix(static_cast<size_t>(M) * ldc, 14);
+  for (GemmKernels kernels : kernel_sets_here()) {
+    std::vector<float> by_rows = C0, transposed = C0;
+    packed_gemm_on(kernels, by_rows.data(), ldc, A.data(), lda, packed.data(), M, N, K);
+    packed_gemm_transposed_a_on(kernels, transposed.data(), ldc, A_t.data(), lda_t, packed.data(), M, N, K);
+    for (size_t i = 0; i < by_rows.size(); ++i) {
+      ASSERT_EQ(by_rows[i], transposed[i]) << "element " << i << ", " << gemm_kernels_name(kernels) << " kernels";
+    }
+  }
+}
+
 TEST_P(PackedGemm, Avx2AndAvx512KernelsGiveTheSameBits) {
   // Both compute each element as one FMA chain in k order, so a run moved
   // between CPUs with either instruction set gets the same sums.
@@ -142,7 +167,7 @@ INSTANTIATE_TEST_SUITE_P(RaggedSizes, PackedGemm,
                                            Case{1, 128, 7}, Case{1, 161, 33}, Case{3, 300, 50}, Case{1, 1000, 250},
                                            Case{1, 60, 9}, Case{2, 60, 9}, Case{3, 120, 40}, Case{2, 50, 3},
                                            Case{4, 1000, 250}, Case{6, 24, 130}, Case{13, 95, 129}, Case{1, 95, 20},
-                                           Case{1, 8, 3}, Case{12, 9, 2}, Case{1, 200, 5}),
+                                           Case{1, 8, 3}, Case{12, 9, 2}, Case{1, 200, 5}, Case{100, 40, 150}, Case{250, 70, 33}),
                          [](const auto& param_info) {
                            const Case& c = param_info.param;
                            return fmt::format("M{}_N{}_K{}", c.M, c.N, c.K);

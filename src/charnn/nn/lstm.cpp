@@ -86,7 +86,33 @@ void input_side_gradients(LstmGrads grads, float* dw_ih_t, const float* dgates, 
   });
 }
 
+// dW_hh (G, H) += dgates^T (G, R) h (R, H). Where lstm_packs_weight_gradient(H)
+// the packed kernel reads dgates in place as a transposed A against h packed
+// once, in fixed blocks of rows of dW_hh (one chain per element in row
+// order, so the thread count changes nothing); elsewhere the BLAS runs it.
+void recurrent_weight_gradient(float* dw_hh, const float* dgates, const float* hiddens, float* hiddens_packed, int G,
+                               int H, int R) {
+  if (!lstm_packs_weight_gradient(H)) {
+    gemm_tn(dw_hh, dgates, hiddens, G, H, R, 1.0f);
+    return;
+  }
+  pack_rows(hiddens_packed, hiddens, H, R, H);
+  const int per = (G + kLstmUnitBlocks - 1) / kLstmUnitBlocks;
+  parallel_for(kLstmUnitBlocks, [&](int k) {
+    const int g0 = std::min(G, k * per), g1 = std::min(G, g0 + per);
+    if (g0 < g1) {
+      packed_gemm_transposed_a(dw_hh + static_cast<size_t>(g0) * H, H, dgates + g0, G, hiddens_packed, g1 - g0, H, R);
+    }
+  });
+}
+
 }  // namespace
+
+bool lstm_packs_weight_gradient(int H) { return best_gemm_kernels() == GemmKernels::avx2 && H <= 320; }
+
+size_t lstm_hiddens_packed_floats(int T, int B, int H) {
+  return lstm_packs_weight_gradient(H) ? packed_floats(T * B, H) : 0;
+}
 
 // Block widths are whole 16-float vectors so panels rarely straddle padding.
 int lstm_unit_block_width(int H) { return ((H + kLstmUnitBlocks - 1) / kLstmUnitBlocks + 15) / 16 * 16; }
@@ -144,8 +170,8 @@ void lstm_forward(LstmCache cache, const float* input, const int32_t* tokens, fl
 }
 
 void lstm_backward(float* dinput, LstmGrads grads, float* dhiddens, float* dgates, float* dcell, float* dw_ih_t,
-                   float* w_hh_packed, const LstmCache& cache, const float* input, const int32_t* tokens,
-                   LstmWeights w, int T, int B, LstmBf16Scratch* bf16) {
+                   float* w_hh_packed, float* hiddens_packed, const LstmCache& cache, const float* input,
+                   const int32_t* tokens, LstmWeights w, int T, int B, LstmBf16Scratch* bf16) {
   const int H = w.H, G = 4 * w.H, E = w.E;
   const size_t state = static_cast<size_t>(B) * H;
   const size_t rows = static_cast<size_t>(T) * B;
@@ -186,7 +212,10 @@ void lstm_backward(float* dinput, LstmGrads grads, float* dhiddens, float* dgate
   }
   // Weight gradients over all T x B rows at once. h_{t-1} for step t sits in
   // hiddens slot t; step 0 reads the zero state and contributes nothing.
-  if (T > 1) gemm_tn(grads.dw_hh, dgates + static_cast<size_t>(B) * G, cache.hiddens + state, G, H, (T - 1) * B, 1.0f);
+  if (T > 1) {
+    recurrent_weight_gradient(grads.dw_hh, dgates + static_cast<size_t>(B) * G, cache.hiddens + state, hiddens_packed,
+                              G, H, (T - 1) * B);
+  }
   // Both biases enter the same sum, so both receive the summed gate gradients.
   input_side_gradients(grads, dw_ih_t, dgates, tokens, rows, G, E);
   if (tokens == nullptr) {

@@ -54,6 +54,15 @@ int lstm_unit_block_width(int H);
 // Floats of the w_hh_packed scratch both passes take: W_hh packed per unit block.
 size_t lstm_packed_floats(int H);
 
+// Whether lstm_backward computes dW_hh with the packed kernel (packed_gemm.h)
+// rather than the BLAS. Measured on a 2-core EPYC 7001 VM (AVX2, no AVX-512),
+// OpenBLAS 0.3.21 runs dgates^T h at 10-12 GFLOP/s while H <= 320 and at
+// 32-36 from H = 384 on; the packed kernel runs it at 25 (config A) and 20
+// (config B). So: on CPUs with AVX2 but not AVX-512, for H <= 320. It then
+// needs scratch of lstm_hiddens_packed_floats(T, B, H) floats (0 otherwise).
+bool lstm_packs_weight_gradient(int H);
+size_t lstm_hiddens_packed_floats(int T, int B, int H);
+
 // Input is either dense (input != nullptr, (T, B, E)) or token indices
 // (tokens != nullptr, (T, B)), the one-hot case. For tokens, w_ih_t is scratch
 // of (E, G) that receives W_ih transposed. w_hh_packed is scratch of
@@ -68,8 +77,9 @@ void lstm_forward(LstmCache cache, const float* input, const int32_t* tokens, fl
 // dinput (T, B, E), when not null, is overwritten with dLoss/dinput (dense input
 // only). For token input, dw_ih_t is scratch of (E, G). w_hh_packed and bf16
 // as above; bf16 also covers the weight-gradient and dinput products.
+// hiddens_packed is scratch of lstm_hiddens_packed_floats(T, B, H) (f32 only).
 void lstm_backward(float* dinput, LstmGrads grads, float* dhiddens, float* dgates, float* dcell, float* dw_ih_t,
-                   float* w_hh_packed, const LstmCache& cache, const float* input, const int32_t* tokens,
-                   LstmWeights w, int T, int B, LstmBf16Scratch* bf16 = nullptr);
+                   float* w_hh_packed, float* hiddens_packed, const LstmCache& cache, const float* input,
+                   const int32_t* tokens, LstmWeights w, int T, int B, LstmBf16Scratch* bf16 = nullptr);
 
 }  // namespace charnn

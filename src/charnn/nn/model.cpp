@@ -56,6 +56,7 @@ TrainingWorkspace::TrainingWorkspace(const ModelConfig& config, int max_T, int m
   dcell.assign(sz(max_B, H), 0.0f);
   w_ih_t.assign(sz(V, G), 0.0f);
   w_hh_packed.assign(lstm_packed_floats(H), 0.0f);
+  if (precision == Precision::f32) hiddens_packed.assign(lstm_hiddens_packed_floats(max_T, max_B, H), 0.0f);
   targets.assign(sz(max_T, max_B), 0);
   // Dense inputs (layers above 0) are H wide; layer 0's one-hot input never rounds.
   if (precision == Precision::bf16) bf16 = std::make_unique<LstmBf16Scratch>(max_T, max_B, H, H, lstm_unit_block_width(H));
@@ -135,7 +136,8 @@ void model_backward(float* grads, TrainingWorkspace& ws, const Model& model, con
     TrainingWorkspace::Layer& layer = ws.layers[static_cast<size_t>(k)];
     const float* below = k == 0 ? nullptr : layer_output(ws, config, k - 1, B, true);
     lstm_backward(k == 0 ? nullptr : ws.dbelow.data(), layer_grads, ws.dhiddens.data(), ws.dgates.data(),
-                  ws.dcell.data(), ws.w_ih_t.data(), ws.w_hh_packed.data(), layer_cache(layer), below,
+                  ws.dcell.data(), ws.w_ih_t.data(), ws.w_hh_packed.data(), ws.hiddens_packed.data(),
+                  layer_cache(layer), below,
                   k == 0 ? inputs : nullptr, layer_weights(model, k), T, B, ws.bf16.get());
   }
 }

@@ -55,6 +55,7 @@ class TrainingWorkspace {
   AlignedVector<float> dcell;     // (B, H)
   AlignedVector<float> w_ih_t;    // (V, G) transposed layer-0 input weights
   AlignedVector<float> w_hh_packed;  // lstm_packed_floats(H): one layer's W_hh, packed per unit block
+  AlignedVector<float> hiddens_packed;  // lstm_hiddens_packed_floats(T, B, H): h rows for dW_hh, where packed
   std::vector<int32_t> targets; // (T, B) copy kept for the backward pass
   std::unique_ptr<LstmBf16Scratch> bf16;  // only with Precision::bf16; shared by the layers in turn
 

@@ -32,6 +32,11 @@ void pack_rows(float* packed, const float* W, int ldw, int K, int N);
 // gets in a batch).
 void packed_gemm(float* C, int ldc, const float* A, int lda, const float* packed, int M, int N, int K);
 
+// C(M, N) += A(M, K) P(K, N) with A given as its transpose A_t (K, M), row
+// stride lda_t: the weight gradient dgates^T h, whose dgates are stored by
+// rows. Each C element is again one chain in k order.
+void packed_gemm_transposed_a(float* C, int ldc, const float* A_t, int lda_t, const float* packed, int M, int N, int K);
+
 // The kernel sets packed_gemm chooses from. AVX-512 and AVX2 (with FMA) give
 // the same bits; the portable loop, without FMA, differs in the last bits.
 enum class GemmKernels { portable, avx2, avx512 };
@@ -42,5 +47,7 @@ const char* gemm_kernels_name(GemmKernels kernels);
 // packed_gemm on a given, supported kernel set (tests and benchmarks run each).
 void packed_gemm_on(GemmKernels kernels, float* C, int ldc, const float* A, int lda, const float* packed, int M, int N,
                     int K);
+void packed_gemm_transposed_a_on(GemmKernels kernels, float* C, int ldc, const float* A_t, int lda_t,
+                                 const float* packed, int M, int N, int K);
 
 }  // namespace charnn

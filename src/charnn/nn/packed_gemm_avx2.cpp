@@ -53,12 +53,12 @@ CHARNN_AVX2_INLINE void tile_load(TileRows<MR>& acc, const float* C, int ldc, __
 }
 
 template <int MR>
-CHARNN_AVX2_INLINE void tile_fma(TileRows<MR>& acc, const float* A, int lda, __m256 p0, __m256 p1) {
+CHARNN_AVX2_INLINE void tile_fma(TileRows<MR>& acc, const float* A, size_t row_step, __m256 p0, __m256 p1) {
   if constexpr (MR > 0) {
     const __m256 a = _mm256_broadcast_ss(A);
     acc.lo = _mm256_fmadd_ps(a, p0, acc.lo);
     acc.hi = _mm256_fmadd_ps(a, p1, acc.hi);
-    tile_fma(acc.next, A + lda, lda, p0, p1);
+    tile_fma(acc.next, A + row_step, row_step, p0, p1);
   }
 }
 
@@ -73,36 +73,36 @@ CHARNN_AVX2_INLINE void tile_store(const TileRows<MR>& acc, float* C, int ldc, _
 
 // C (MR, width) += A (MR, K) times the 16 columns at P, rows `step` apart;
 // width <= 16 of them are real (the panel's padding is zero, so the sums past
-// the width are computed and never stored).
+// the width are computed and never stored). A(r, k) is A[r * a.row + k * a.k].
 template <int MR>
-CHARNN_AVX2 void tile(float* C, int ldc, const float* A, int lda, const float* P, int step, int K, int width) {
+CHARNN_AVX2 void tile(float* C, int ldc, const float* A, ASteps a, const float* P, int step, int K, int width) {
   const __m256i m0 = lanes_below(width), m1 = lanes_below(width - 8);
   TileRows<MR> acc;
   tile_load(acc, C, ldc, m0, m1);
   for (int k = 0; k < K; ++k) {
     const float* p = P + static_cast<size_t>(k) * step;
-    tile_fma(acc, A + k, lda, _mm256_loadu_ps(p), _mm256_loadu_ps(p + 8));
+    tile_fma(acc, A + k * a.k, a.row, _mm256_loadu_ps(p), _mm256_loadu_ps(p + 8));
   }
   tile_store(acc, C, ldc, m0, m1);
 }
 
 // All M rows against 16 columns of a panel, K in chunks that stay in L1.
 // Storing the sums to C between chunks and loading them back is exact.
-CHARNN_AVX2 void half_panel(float* C, int ldc, const float* A, int lda, const float* P, int step, int M, int K,
+CHARNN_AVX2 void half_panel(float* C, int ldc, const float* A, ASteps a, const float* P, int step, int M, int K,
                             int width) {
   for (int k0 = 0; k0 < K; k0 += kChunk) {
     const int kc = std::min(kChunk, K - k0);
     const float* p = P + static_cast<size_t>(k0) * step;
     for (int m0 = 0; m0 < M; m0 += kRows) {
       float* c = C + static_cast<size_t>(m0) * ldc;
-      const float* a = A + static_cast<size_t>(m0) * lda + k0;
+      const float* at = A + m0 * a.row + k0 * a.k;
       switch (std::min(kRows, M - m0)) {
-        case 1: tile<1>(c, ldc, a, lda, p, step, kc, width); break;
-        case 2: tile<2>(c, ldc, a, lda, p, step, kc, width); break;
-        case 3: tile<3>(c, ldc, a, lda, p, step, kc, width); break;
-        case 4: tile<4>(c, ldc, a, lda, p, step, kc, width); break;
-        case 5: tile<5>(c, ldc, a, lda, p, step, kc, width); break;
-        default: tile<6>(c, ldc, a, lda, p, step, kc, width); break;
+        case 1: tile<1>(c, ldc, at, a, p, step, kc, width); break;
+        case 2: tile<2>(c, ldc, at, a, p, step, kc, width); break;
+        case 3: tile<3>(c, ldc, at, a, p, step, kc, width); break;
+        case 4: tile<4>(c, ldc, at, a, p, step, kc, width); break;
+        case 5: tile<5>(c, ldc, at, a, p, step, kc, width); break;
+        default: tile<6>(c, ldc, at, a, p, step, kc, width); break;
       }
     }
   }
@@ -184,10 +184,10 @@ CHARNN_AVX2 void row_rest(float* C, const float* A, const float* P, int K, int w
 
 }  // namespace
 
-void panel_avx2(float* C, int ldc, const float* A, int lda, const float* P, int M, int K, int width, int stride) {
+void panel_avx2(float* C, int ldc, const float* A, ASteps a, const float* P, int M, int K, int width, int stride) {
   for (int h = 0; h * kHalf < stride; ++h) {
     const int real = std::clamp(width - h * kHalf, 0, kHalf);
-    if (real > 0) half_panel(C + h * kHalf, ldc, A, lda, P + h * kHalf, stride, M, K, real);
+    if (real > 0) half_panel(C + h * kHalf, ldc, A, a, P + h * kHalf, stride, M, K, real);
   }
 }
 

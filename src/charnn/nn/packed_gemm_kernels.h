@@ -19,10 +19,17 @@ constexpr int kChunk = 128;  // k per pass over a panel: 16 KB of a 32-wide
 
 inline int panel_width(int remaining) { return remaining > 16 ? kPanel : 16; }
 
-// C (M, width) += A (M, K) times one panel.
+// Where A(m, k) sits: A[m * row + k * k_step]. Row-major A (M, K) has steps
+// (lda, 1); A given as its transpose, row-major (K, M), has steps (1, lda).
+struct ASteps {
+  size_t row, k;
+};
+
+// C (M, width) += A (M, K) times one panel. The AVX-512 kernel takes only a
+// row-major A (its steps are (lda, 1)); the others take either.
 void panel_avx512(float* C, int ldc, const float* A, int lda, const float* P, int M, int K, int width, int stride);
-void panel_avx2(float* C, int ldc, const float* A, int lda, const float* P, int M, int K, int width, int stride);
-void panel_portable(float* C, int ldc, const float* A, int lda, const float* P, int M, int K, int width, int stride);
+void panel_avx2(float* C, int ldc, const float* A, ASteps a, const float* P, int M, int K, int width, int stride);
+void panel_portable(float* C, int ldc, const float* A, ASteps a, const float* P, int M, int K, int width, int stride);
 
 // One row (M = 1): C (1, N) += A (1, K) P (K, N) across all of P's panels,
 // several at once so enough independent sums are in flight.
