@@ -12,20 +12,18 @@ namespace {
 
 constexpr std::align_val_t kCacheLine{64};
 constexpr size_t kHugePage = size_t{2} << 20;
-
-// The size a huge-page buffer occupies: whole huge pages, so no other
-// allocation shares its last page and madvise covers all of it.
-size_t huge_bytes(size_t bytes) { return (bytes + kHugePage - 1) / kHugePage * kHugePage; }
+constexpr size_t kPage = 4096;
 
 }  // namespace
 
 void* allocate_kernel_buffer(size_t bytes) {
   if (bytes < kHugePage) return ::operator new(bytes, kCacheLine);
-  const size_t size = huge_bytes(bytes);
-  void* p = ::operator new(size, std::align_val_t{kHugePage});
+  void* p = ::operator new(bytes, std::align_val_t{kHugePage});
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
   // Advice only: with THP off, or no huge page free, the pages stay small.
-  (void)madvise(p, size, MADV_HUGEPAGE);
+  // The size is not rounded up to whole huge pages: the tail past the last
+  // whole one stays on small pages, so resident memory does not grow.
+  (void)madvise(p, (bytes + kPage - 1) / kPage * kPage, MADV_HUGEPAGE);
 #endif
   return p;
 }
