@@ -97,9 +97,10 @@ const char* gemm_kernels_name(GemmKernels kernels) {
 
 namespace {
 
-// Rows of C per pass over all of P's panels: a weight gradient's A (the
-// transposed dgates, thousands of rows) would otherwise stream from memory
-// once per panel; 48 rows of it stay in L2 while every panel passes.
+// Rows of C per pass over all of P's panels when A comes transposed: a
+// weight gradient's A (dgates, hundreds to thousands of rows) would otherwise
+// stream from memory once per panel; 48 rows of it stay in L2 while every
+// panel passes. Row-major products (batches, sampling streams) keep one pass.
 constexpr int kRowBlock = 48;
 
 // C (M, N) += A P over P's panels, A(m, k) at A[m * a.row + k * a.k]. The
@@ -108,7 +109,7 @@ constexpr int kRowBlock = 48;
 void panels_on(GemmKernels kernels, float* C, int ldc, const float* A, packed_kernels::ASteps a, const float* packed,
                int M, int N, int K) {
   using namespace packed_kernels;
-  if (M > kRowBlock) {
+  if (a.k != 1 && M > kRowBlock) {
     for (int m0 = 0; m0 < M; m0 += kRowBlock) {
       panels_on(kernels, C + static_cast<size_t>(m0) * ldc, ldc, A + m0 * a.row, a, packed, std::min(kRowBlock, M - m0),
                 N, K);
