@@ -167,7 +167,8 @@ INSTANTIATE_TEST_SUITE_P(RaggedSizes, PackedGemm,
                                            Case{1, 128, 7}, Case{1, 161, 33}, Case{3, 300, 50}, Case{1, 1000, 250},
                                            Case{1, 60, 9}, Case{2, 60, 9}, Case{3, 120, 40}, Case{2, 50, 3},
                                            Case{4, 1000, 250}, Case{6, 24, 130}, Case{13, 95, 129}, Case{1, 95, 20},
-                                           Case{1, 8, 3}, Case{12, 9, 2}, Case{1, 200, 5}, Case{100, 40, 150}, Case{250, 70, 33}),
+                                           Case{1, 8, 3}, Case{12, 9, 2}, Case{1, 200, 5}, Case{100, 40, 150}, Case{250, 70, 33}, Case{0, 40, 5},
+                                           Case{5, 40, 0}),
                          [](const auto& param_info) {
                            const Case& c = param_info.param;
                            return fmt::format("M{}_N{}_K{}", c.M, c.N, c.K);

@@ -23,23 +23,23 @@ void* allocate_kernel_buffer(size_t bytes);
 void free_kernel_buffer(void* p, size_t bytes);
 
 template <class T>
-struct CacheLineAllocator {
+struct KernelBufferAllocator {
   using value_type = T;
 
-  CacheLineAllocator() = default;
+  KernelBufferAllocator() = default;
   template <class U>
-  CacheLineAllocator(const CacheLineAllocator<U>&) {}  // NOLINT: rebinding is implicit
+  KernelBufferAllocator(const KernelBufferAllocator<U>&) {}  // NOLINT: rebinding is implicit
 
   T* allocate(size_t n) { return static_cast<T*>(allocate_kernel_buffer(n * sizeof(T))); }
   void deallocate(T* p, size_t n) { free_kernel_buffer(p, n * sizeof(T)); }
 
   template <class U>
-  bool operator==(const CacheLineAllocator<U>&) const {
+  bool operator==(const KernelBufferAllocator<U>&) const {
     return true;
   }
 };
 
 template <class T>
-using AlignedVector = std::vector<T, CacheLineAllocator<T>>;
+using AlignedVector = std::vector<T, KernelBufferAllocator<T>>;
 
 }  // namespace charnn

@@ -58,8 +58,10 @@ size_t lstm_packed_floats(int H);
 // rather than the BLAS. Measured on a 2-core EPYC 7001 VM (AVX2, no AVX-512),
 // OpenBLAS 0.3.21 runs dgates^T h at 10-12 GFLOP/s while H <= 320 and at
 // 32-36 from H = 384 on; the packed kernel runs it at 25 (config A) and 20
-// (config B). So: on CPUs with AVX2 but not AVX-512, for H <= 320. It then
-// needs scratch of lstm_hiddens_packed_floats(T, B, H) floats (0 otherwise).
+// (config B). So: on CPUs with AVX2 but not AVX-512, for H <= 320. The rule
+// comes from that one machine and OpenBLAS version; other AVX2 CPUs and
+// versions may draw the line elsewhere. It then needs scratch of
+// lstm_hiddens_packed_floats(T, B, H) floats (0 otherwise).
 bool lstm_packs_weight_gradient(int H);
 size_t lstm_hiddens_packed_floats(int T, int B, int H);
 

@@ -70,7 +70,8 @@ bool gemm_kernels_supported(GemmKernels kernels) {
     case GemmKernels::portable: return true;
 #if defined(__x86_64__)
     case GemmKernels::avx2: return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    case GemmKernels::avx512: return __builtin_cpu_supports("avx512f");
+    // The AVX-512 set runs the AVX2 kernels for a transposed A.
+    case GemmKernels::avx512: return __builtin_cpu_supports("avx512f") && gemm_kernels_supported(GemmKernels::avx2);
 #else
     case GemmKernels::avx2:
     case GemmKernels::avx512: return false;

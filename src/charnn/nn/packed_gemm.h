@@ -2,9 +2,10 @@
 // many times: the recurrent products of the LSTM, where (B, H) states meet the
 // same W_hh at every time step. A general BLAS re-packs W_hh on every call;
 // here it is packed once per pass over the sequence. Large products stay with
-// the BLAS (blas.h); this file does not thread (callers split columns). One
-// row (M = 1, a lone stream's matrix-vector product) has its own path with
-// the same sums.
+// the BLAS (blas.h), except the weight gradient dW_hh where the BLAS is slow
+// (lstm.h, lstm_packs_weight_gradient); this file does not thread (callers
+// split rows or columns). One row (M = 1, a lone stream's matrix-vector
+// product) has its own path with the same sums.
 //
 // Legend: M rows of A and C (a batch), K the summed dimension, N columns.
 // The packed P (K, N) is stored in panels of 32 columns (the last panel 16

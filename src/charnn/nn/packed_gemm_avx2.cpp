@@ -74,16 +74,19 @@ CHARNN_AVX2_INLINE void tile_store(const TileRows<MR>& acc, float* C, int ldc, _
 // C (MR, width) += A (MR, K) times the 16 columns at P, rows `step` apart;
 // width <= 16 of them are real (the panel's padding is zero, so the sums past
 // the width are computed and never stored). A(r, k) is A[r * a.row + k * a.k].
-// With kPrefetch, row k of `next` is fetched into L1 alongside row k of P.
+// With kPrefetch, row k of `next` (next_rows of them) is fetched into L1
+// alongside row k of P.
 template <int MR, bool kPrefetch = false>
 CHARNN_AVX2 void tile(float* C, int ldc, const float* A, ASteps a, const float* P, int step, int K, int width,
-                      const float* next = nullptr) {
+                      const float* next = nullptr, int next_rows = 0) {
   const __m256i m0 = lanes_below(width), m1 = lanes_below(width - 8);
   TileRows<MR> acc;
   tile_load(acc, C, ldc, m0, m1);
   for (int k = 0; k < K; ++k) {
     const float* p = P + static_cast<size_t>(k) * step;
-    if constexpr (kPrefetch) _mm_prefetch(reinterpret_cast<const char*>(next + static_cast<size_t>(k) * step), _MM_HINT_T0);
+    if (kPrefetch && k < next_rows) {
+      _mm_prefetch(reinterpret_cast<const char*>(next + static_cast<size_t>(k) * step), _MM_HINT_T0);
+    }
     tile_fma(acc, A + k * a.k, a.row, _mm256_loadu_ps(p), _mm256_loadu_ps(p + 8));
   }
   tile_store(acc, C, ldc, m0, m1);
@@ -101,7 +104,8 @@ CHARNN_AVX2 void half_panel_chunk(float* C, int ldc, const float* A, ASteps a, c
     // W_hh of H = 700 (7.8 MB) streams from memory at every step, and the
     // hardware prefetcher alone leaves the tiles waiting (+14% measured).
     if (m0 == 0 && M >= kRows && k0 + kc < K) {
-      tile<kRows, true>(c, ldc, at, a, p, step, kc, width, p + static_cast<size_t>(kc) * step);
+      tile<kRows, true>(c, ldc, at, a, p, step, kc, width, p + static_cast<size_t>(kc) * step,
+                        std::min(kc, K - k0 - kc));
       continue;
     }
     switch (std::min(kRows, M - m0)) {
