@@ -43,12 +43,24 @@ struct TileRows {
 template <>
 struct TileRows<0> {};
 
+// A tile's 16 columns of C: the last panel's edge (width < 16) is masked.
+// Full tiles take plain moves: on AMD Zen a masked store is microcoded and
+// costs about as much as a chunk's worth of multiply-adds on its row.
+struct TileColumns {
+  bool full;
+  __m256i m0, m1;
+};
+
+CHARNN_AVX2 TileColumns tile_columns(int width) {
+  return {width == kHalf, lanes_below(width), lanes_below(width - 8)};
+}
+
 template <int MR>
-CHARNN_AVX2_INLINE void tile_load(TileRows<MR>& acc, const float* C, int ldc, __m256i m0, __m256i m1) {
+CHARNN_AVX2_INLINE void tile_load(TileRows<MR>& acc, const float* C, int ldc, const TileColumns& cols) {
   if constexpr (MR > 0) {
-    acc.lo = _mm256_maskload_ps(C, m0);
-    acc.hi = _mm256_maskload_ps(C + 8, m1);
-    tile_load(acc.next, C + ldc, ldc, m0, m1);
+    acc.lo = cols.full ? _mm256_loadu_ps(C) : _mm256_maskload_ps(C, cols.m0);
+    acc.hi = cols.full ? _mm256_loadu_ps(C + 8) : _mm256_maskload_ps(C + 8, cols.m1);
+    tile_load(acc.next, C + ldc, ldc, cols);
   }
 }
 
@@ -63,11 +75,16 @@ CHARNN_AVX2_INLINE void tile_fma(TileRows<MR>& acc, const float* A, size_t row_s
 }
 
 template <int MR>
-CHARNN_AVX2_INLINE void tile_store(const TileRows<MR>& acc, float* C, int ldc, __m256i m0, __m256i m1) {
+CHARNN_AVX2_INLINE void tile_store(const TileRows<MR>& acc, float* C, int ldc, const TileColumns& cols) {
   if constexpr (MR > 0) {
-    _mm256_maskstore_ps(C, m0, acc.lo);
-    _mm256_maskstore_ps(C + 8, m1, acc.hi);
-    tile_store(acc.next, C + ldc, ldc, m0, m1);
+    if (cols.full) {
+      _mm256_storeu_ps(C, acc.lo);
+      _mm256_storeu_ps(C + 8, acc.hi);
+    } else {
+      _mm256_maskstore_ps(C, cols.m0, acc.lo);
+      _mm256_maskstore_ps(C + 8, cols.m1, acc.hi);
+    }
+    tile_store(acc.next, C + ldc, ldc, cols);
   }
 }
 
@@ -79,9 +96,9 @@ CHARNN_AVX2_INLINE void tile_store(const TileRows<MR>& acc, float* C, int ldc, _
 template <int MR, bool kPrefetch = false>
 CHARNN_AVX2 void tile(float* C, int ldc, const float* A, ASteps a, const float* P, int step, int K, int width,
                       const float* next = nullptr, int next_rows = 0) {
-  const __m256i m0 = lanes_below(width), m1 = lanes_below(width - 8);
+  const TileColumns cols = tile_columns(width);
   TileRows<MR> acc;
-  tile_load(acc, C, ldc, m0, m1);
+  tile_load(acc, C, ldc, cols);
   for (int k = 0; k < K; ++k) {
     const float* p = P + static_cast<size_t>(k) * step;
     if (kPrefetch && k < next_rows) {
@@ -89,7 +106,7 @@ CHARNN_AVX2 void tile(float* C, int ldc, const float* A, ASteps a, const float* 
     }
     tile_fma(acc, A + k * a.k, a.row, _mm256_loadu_ps(p), _mm256_loadu_ps(p + 8));
   }
-  tile_store(acc, C, ldc, m0, m1);
+  tile_store(acc, C, ldc, cols);
 }
 
 // All M rows against `width` columns (16 at most) of a panel, rows `step`
