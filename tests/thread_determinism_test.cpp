@@ -1,5 +1,5 @@
-// Training gives bit-identical losses and weights with 1, 2 and 3 threads of
-// charnn's pool. This holds because every parallel loop (the recurrent steps
+// Training gives bit-identical losses and weights with 1, 2, 3 and 4 threads
+// of charnn's pool (4 = kWorkBlocks, the most it holds). This holds because every parallel loop (the recurrent steps
 // by unit blocks, the large products by column blocks, the bias and one-hot
 // gradient sums by column blocks) is cut into a fixed number of tasks that
 // depend only on the shapes; the thread count only decides who runs them, so
@@ -11,6 +11,7 @@
 
 #include "charnn/nn/blas.h"
 #include "charnn/nn/model.h"
+#include "charnn/nn/thread_pool.h"
 #include "charnn/train/optimizer.h"
 #include "test_support.h"
 
@@ -52,7 +53,7 @@ TrainingRun train_steps(int threads, Precision precision) {
 
 void expect_same_bits_on_any_thread_count(Precision precision) {
   const TrainingRun one = train_steps(1, precision);
-  for (int threads : {2, 3}) {
+  for (int threads : {2, 3, kWorkBlocks}) {
     const TrainingRun many = train_steps(threads, precision);
     for (size_t i = 0; i < one.losses.size(); ++i) {
       EXPECT_EQ(one.losses[i], many.losses[i]) << "loss of step " << i << " with " << threads << " threads";
@@ -63,13 +64,24 @@ void expect_same_bits_on_any_thread_count(Precision precision) {
   }
 }
 
-TEST(ThreadDeterminism, OneTwoAndThreeThreadsGiveBitIdenticalTraining) {
+TEST(ThreadDeterminism, OneToFourThreadsGiveBitIdenticalTraining) {
   expect_same_bits_on_any_thread_count(Precision::f32);
 }
 
 // The bf16 products and their conversions are cut the same way.
-TEST(ThreadDeterminism, OneTwoAndThreeThreadsGiveBitIdenticalBf16Training) {
+TEST(ThreadDeterminism, OneToFourThreadsGiveBitIdenticalBf16Training) {
   expect_same_bits_on_any_thread_count(Precision::bf16);
+}
+
+// No kernel hands the pool more than kWorkBlocks tasks, so threads beyond that
+// would only spin at every hand-off: the pool never starts them.
+TEST(ThreadDeterminism, ThePoolHoldsAtMostOneThreadPerWorkBlock) {
+  const int previous = blas_threads();
+  blas_set_threads(4 * kWorkBlocks);
+  EXPECT_EQ(blas_threads(), kWorkBlocks);
+  blas_set_threads(0);
+  EXPECT_EQ(blas_threads(), 1);
+  blas_set_threads(previous);
 }
 
 }  // namespace

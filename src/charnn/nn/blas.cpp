@@ -15,7 +15,7 @@ namespace {
 // Products below this many multiply-adds run as one call: splitting them
 // costs more in hand-offs than it saves.
 constexpr double kSplitWork = 4.0e6;
-constexpr int kColumnBlocks = 4;  // fixed, whatever the thread count
+constexpr int kColumnBlocks = kWorkBlocks;  // fixed, whatever the thread count
 constexpr int kColumnAlign = 16;  // block extents are whole vectors
 
 // OpenBLAS' own threads would fight the pool for the same cores.

@@ -13,7 +13,7 @@ namespace charnn {
 namespace {
 
 constexpr int kPanelColumns = 32;  // packed_gemm's panel width: splits fall on its multiples
-constexpr int kColumnTasks = 4;    // fixed, so the work cut does not follow the thread count
+constexpr int kColumnTasks = kWorkBlocks;  // fixed, so the work cut does not follow the thread count
 // Below this many multiply-adds a product runs on the calling thread: handing
 // it to the pool costs more than it saves (config A's one-stream W_hh product
 // is 250,000).

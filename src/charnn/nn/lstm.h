@@ -18,6 +18,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "charnn/nn/thread_pool.h"
+
 namespace charnn {
 
 struct LstmWeights {
@@ -44,7 +46,7 @@ struct LstmCache {
   float* cell_tanh;  // (T, B, H) tanh(c_t)
 };
 
-constexpr int kLstmUnitBlocks = 4;
+constexpr int kLstmUnitBlocks = kWorkBlocks;
 
 struct LstmBf16Scratch;  // lstm_bf16.h
 

@@ -91,7 +91,9 @@ class ThreadPool {
   int tasks_ = 0;
 };
 
-int default_threads() { return std::max(1, static_cast<int>(std::thread::hardware_concurrency())); }
+int usable_threads(int threads) { return std::clamp(threads, 1, kWorkBlocks); }
+
+int default_threads() { return usable_threads(static_cast<int>(std::thread::hardware_concurrency())); }
 
 std::mutex config_mutex;
 std::unique_ptr<ThreadPool> pool;
@@ -107,7 +109,7 @@ ThreadPool& the_pool() {
 void parallel_run(int tasks, TaskRef task) { the_pool().run(tasks, task); }
 
 void parallel_set_threads(int threads) {
-  threads = std::max(1, threads);
+  threads = usable_threads(threads);
   std::lock_guard<std::mutex> lock(config_mutex);
   if (pool && pool->threads() == threads) return;
   pool.reset();

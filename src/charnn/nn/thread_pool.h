@@ -21,6 +21,13 @@ class TaskRef {
   void (*call_)(void*, int);
 };
 
+// Every parallel kernel cuts its work into at most this many blocks, a number
+// fixed whatever the thread count (so results do not follow it). A pool of
+// more threads would leave the extra ones spinning at every hand-off, so the
+// pool holds at most this many; raising it needs a machine with more cores to
+// measure the cuts on.
+constexpr int kWorkBlocks = 4;
+
 // Runs task(k) for every k in [0, tasks); thread i takes k = i, i + threads,
 // ... (the calling thread is thread 0). Tasks must not depend on one another.
 // A call made while the pool is busy (from a task, or from a second thread)
@@ -32,8 +39,9 @@ void parallel_for(int tasks, F&& task) {
   parallel_run(tasks, TaskRef(task));
 }
 
-// Threads the pool uses, the caller included (at least 1). The default is the
-// number of cores. Not to be called while a parallel_run is in flight.
+// Threads the pool uses, the caller included: clamped to [1, kWorkBlocks].
+// The default is the number of cores, at most kWorkBlocks. Not to be called
+// while a parallel_run is in flight.
 void parallel_set_threads(int threads);
 int parallel_threads();
 

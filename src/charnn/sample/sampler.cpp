@@ -143,7 +143,7 @@ void Sampler::record(int32_t token) {
 
 void sample_streams(std::span<Sampler> samplers, const float* logits, int vocab_size, const uint8_t* wanted,
                     int32_t* drawn) {
-  constexpr int kBlocks = 4;  // fixed, whatever the thread count
+  constexpr int kBlocks = kWorkBlocks;  // fixed, whatever the thread count
   const int S = static_cast<int>(samplers.size());
   const auto draw_range = [&](int s0, int s1) {
     for (int s = s0; s < s1; ++s) {

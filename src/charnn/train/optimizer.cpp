@@ -19,7 +19,7 @@ namespace {
 // at load time (built with -fno-math-errno, so sqrt vectorises, and with
 // -ffp-contract=off, so no clone fuses a multiply-add: every CPU gets the same bits).
 #define CHARNN_UPDATE_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-constexpr int kBlocks = 4;
+constexpr int kBlocks = kWorkBlocks;
 constexpr int kLanes = 8;  // independent partial sums of the norm: vectorisable, off one add chain
 
 template <class Body>
