@@ -168,6 +168,43 @@ TEST_F(CliTest, TrainingWithAnotherSeedGivesOtherWeights) {
             split_safetensors(read_bytes(path("b/last.safetensors"))).data);
 }
 
+// The work cut follows the machine (work_blocks() in thread_pool.h: its
+// hardware threads, or CHARNN_WORK_BLOCKS), and every cut splits independent
+// sums, so a 12-thread machine trains the same weights (in f32 and in bf16)
+// and samples the same text as a 2-thread one. Two layers of 100 and batch
+// 32, so the large products split into column blocks and some of the 12 unit
+// blocks are empty; the OpenBLAS products, whose bits follow the cut, must
+// stay in 4 blocks for this to hold (it fails if blas.cpp follows the cut).
+TEST_F(CliTest, TrainingGivesTheSameWeightsWhateverTheWorkCut) {
+  std::string text;
+  for (int i = 0; i < 10; ++i) text += kCorpus;
+  const fs::path corpus = write_file("corpus.txt", text);
+  for (const std::string precision : {"f32", "bf16"}) {
+    SCOPED_TRACE(precision);
+    for (const std::string blocks : {"4", "12"}) {
+      const std::string out = path(precision + "_" + blocks).string();
+      const Result r = run({"train", "--text", corpus.string(), "--out", out, "--layers", "2", "--hidden", "100",
+                            "--seq", "16", "--batch", "32", "--epochs", "1", "--threads", "2", "--precision",
+                            precision},
+                           {{"CHARNN_WORK_BLOCKS", blocks}});
+      EXPECT_EQ(r.exit_code, 0) << describe(r);  // bf16 without AMX warns on standard error
+    }
+    EXPECT_TRUE(split_safetensors(read_bytes(path(precision + "_4/last.safetensors"))).data ==
+                split_safetensors(read_bytes(path(precision + "_12/last.safetensors"))).data)
+        << "tensor bytes differ between 4 and 12 work blocks";
+  }
+  // Sampling 100 items runs many streams at once, cut into stream blocks.
+  std::vector<Result> samples;
+  for (const std::string blocks : {"4", "12"}) {
+    samples.push_back(run({"sample", "--model", path("f32_4").string(), "--items", "100", "--seed", "3", "--threads",
+                           "2"},
+                          {{"CHARNN_WORK_BLOCKS", blocks}}));
+    expect_success(samples.back());
+  }
+  EXPECT_EQ(samples[0].out, samples[1].out);
+  EXPECT_FALSE(samples[0].out.empty());
+}
+
 TEST_F(CliTest, ItemsPrintsOneLinePerItemWithinMaxLengthAndStartingWithPrime) {
   const std::string model = trained_run().string();
   const Result r = run({"sample", "--model", model, "--items", "5", "--seed", "2"});

@@ -171,7 +171,9 @@ void add_sample_command(CLI::App& app) {
   cmd->add_option("--train-text", o->train_text, "the training text, if not at the path the checkpoint recorded");
   cmd->add_option("--prime", o->prime, "text to start from (each item starts with it)");
   cmd->add_option("--seed", o->sampling.seed, "sampling seed: same seed, same output (default 1)");
-  cmd->add_option("--threads", o->threads, "threads for the model's products (default: all cores; at most 4 are used; same output)");
+  cmd->add_option("--threads", o->threads,
+                  "threads for the model's products (default: all hardware threads; at most the work cut, 4 to 16; "
+                  "same output)");
   cmd->add_option("--precision", o->precision,
                   "f32 or bf16: the model's products; bf16 reads half the bytes a character (AMX where present) "
                   "and draws slightly different text (default f32)");

@@ -15,8 +15,13 @@ namespace {
 // Products below this many multiply-adds run as one call: splitting them
 // costs more in hand-offs than it saves.
 constexpr double kSplitWork = 4.0e6;
-constexpr int kColumnBlocks = kWorkBlocks;  // fixed, whatever the thread count
 constexpr int kColumnAlign = 16;  // block extents are whole vectors
+// Always 4 blocks, whatever the machine's work_blocks() (thread_pool.h): OpenBLAS
+// sums a block's elements in an order that depends on the block's extent (its
+// bits change when the same product is cut into 12 blocks instead of 4), and
+// results must not depend on the machine's core count. So these products use
+// at most 4 threads.
+constexpr int kBlocks = 4;
 
 // OpenBLAS' own threads would fight the pool for the same cores.
 const bool blas_single_threaded = (openblas_set_num_threads(1), true);
@@ -33,7 +38,7 @@ void split_product(int M, int N, int K, Product&& product) {
   }
   const bool by_rows = M >= N;
   const int extent = by_rows ? M : N;
-  const int width = ((extent + kColumnBlocks - 1) / kColumnBlocks + kColumnAlign - 1) / kColumnAlign * kColumnAlign;
+  const int width = ((extent + kBlocks - 1) / kBlocks + kColumnAlign - 1) / kColumnAlign * kColumnAlign;
   parallel_for((extent + width - 1) / width, [&](int k) {
     const int lo = k * width, hi = std::min(extent, (k + 1) * width);
     if (by_rows) {

@@ -13,7 +13,6 @@ namespace charnn {
 namespace {
 
 constexpr int kPanelColumns = 32;  // packed_gemm's panel width: splits fall on its multiples
-constexpr int kColumnTasks = kWorkBlocks;  // fixed, so the work cut does not follow the thread count
 // Below this many multiply-adds a product runs on the calling thread: handing
 // it to the pool costs more than it saves (config A's one-stream W_hh product
 // is 250,000).
@@ -33,9 +32,10 @@ void product(float* C, int ldc, const float* A, int lda, const AlignedVector<flo
     packed_gemm(C, ldc, A, lda, packed.data(), M, N, K);
     return;
   }
+  const int tasks = work_blocks();  // fixed, so the work cut does not follow the thread count
   const int panels = (N + kPanelColumns - 1) / kPanelColumns;
-  const int per = (panels + kColumnTasks - 1) / kColumnTasks * kPanelColumns;
-  parallel_for(kColumnTasks, [&](int t) {
+  const int per = (panels + tasks - 1) / tasks * kPanelColumns;
+  parallel_for(tasks, [&](int t) {
     const int n0 = std::min(N, t * per), n1 = std::min(N, n0 + per);
     if (n0 < n1) packed_gemm(C + n0, ldc, A, lda, packed.data() + static_cast<size_t>(n0) * K, M, n1 - n0, K);
   });
@@ -54,10 +54,11 @@ void product_bf16(float* C, int ldc, const BFloat16* A, const AlignedVector<BFlo
     bf16_gemm(C, static_cast<size_t>(ldc), A, packed.data(), M, N, K, true);
     return;
   }
+  const int tasks = work_blocks();
   const int blocks = (N + kPanelColumns - 1) / kPanelColumns;
-  const int per = (blocks + kColumnTasks - 1) / kColumnTasks * kPanelColumns;
+  const int per = (blocks + tasks - 1) / tasks * kPanelColumns;
   const size_t panel = static_cast<size_t>(bf16_row_stride(K)) * kBf16Panel;
-  parallel_for(kColumnTasks, [&](int t) {
+  parallel_for(tasks, [&](int t) {
     const int n0 = std::min(N, t * per), n1 = std::min(N, n0 + per);
     if (n0 < n1) {
       bf16_gemm(C + n0, static_cast<size_t>(ldc), A, packed.data() + static_cast<size_t>(n0 / kBf16Panel) * panel, M,
@@ -70,12 +71,13 @@ void product_bf16(float* C, int ldc, const BFloat16* A, const AlignedVector<BFlo
 // there are enough of them; each stream's row is computed alone.
 template <class Rows>
 void for_stream_blocks(int S, int H, Rows&& rows) {
-  if (S < 2 * kColumnTasks || static_cast<double>(S) * H < 4096.0) {
+  const int tasks = work_blocks();
+  if (S < 2 * tasks || static_cast<double>(S) * H < 4096.0) {
     rows(0, S);
     return;
   }
-  const int per = (S + kColumnTasks - 1) / kColumnTasks;
-  parallel_for(kColumnTasks, [&](int t) {
+  const int per = (S + tasks - 1) / tasks;
+  parallel_for(tasks, [&](int t) {
     const int r0 = std::min(S, t * per), r1 = std::min(S, r0 + per);
     if (r0 < r1) rows(r0, r1);
   });

@@ -20,21 +20,27 @@ struct UnitBlock {
   size_t packed_at;
 };
 
+// Unit j0 of block k: the first of its share of H's 16-float vectors.
+int unit_block_start(int H, int k) {
+  const int vectors = (H + 15) / 16;
+  return std::min(H, 16 * (vectors * k / lstm_unit_blocks()));
+}
+
 UnitBlock unit_block(int H, int k) {
-  const int width = lstm_unit_block_width(H);
-  UnitBlock block{std::min(H, k * width), std::min(H, (k + 1) * width), 0};
+  UnitBlock block{unit_block_start(H, k), unit_block_start(H, k + 1), 0};
   // Forward (four (H, n) slices) and backward (one (G, n) block) pack to the same size.
   for (int i = 0; i < k; ++i) {
-    block.packed_at += 4 * packed_floats(H, std::min(H, (i + 1) * width) - std::min(H, i * width));
+    block.packed_at += 4 * packed_floats(H, unit_block_start(H, i + 1) - unit_block_start(H, i));
   }
   return block;
 }
 
-// Calls body(r0, r1) on kLstmUnitBlocks fixed row ranges of [0, rows) in parallel.
+// Calls body(r0, r1) on lstm_unit_blocks() fixed row ranges of [0, rows) in parallel.
 template <class Body>
 void parallel_rows(size_t rows, Body&& body) {
-  const size_t per = (rows + kLstmUnitBlocks - 1) / kLstmUnitBlocks;
-  parallel_for(kLstmUnitBlocks, [&](int k) {
+  const int blocks = lstm_unit_blocks();
+  const size_t per = (rows + blocks - 1) / blocks;
+  parallel_for(blocks, [&](int k) {
     const size_t r0 = std::min(rows, static_cast<size_t>(k) * per);
     body(r0, std::min(rows, r0 + per));
   });
@@ -63,8 +69,8 @@ void gather_input_projection(float* gates, const int32_t* tokens, float* w_ih_t,
 // each column's sum runs over rows in order.
 void input_side_gradients(LstmGrads grads, float* dw_ih_t, const float* dgates, const int32_t* tokens, size_t rows,
                           int G, int E) {
-  const int per = (G + kLstmUnitBlocks - 1) / kLstmUnitBlocks;
-  parallel_for(kLstmUnitBlocks, [&](int k) {
+  const int blocks = lstm_unit_blocks(), per = (G + blocks - 1) / blocks;
+  parallel_for(blocks, [&](int k) {
     const int c0 = std::min(G, k * per), c1 = std::min(G, (k + 1) * per);
     for (size_t r = 0; r < rows; ++r) {
       const float* src = dgates + r * G;
@@ -97,8 +103,8 @@ void recurrent_weight_gradient(float* dw_hh, const float* dgates, const float* h
     return;
   }
   pack_rows(hiddens_packed, hiddens, H, R, H);
-  const int per = (G + kLstmUnitBlocks - 1) / kLstmUnitBlocks;
-  parallel_for(kLstmUnitBlocks, [&](int k) {
+  const int blocks = lstm_unit_blocks(), per = (G + blocks - 1) / blocks;
+  parallel_for(blocks, [&](int k) {
     const int g0 = std::min(G, k * per), g1 = std::min(G, g0 + per);
     if (g0 < g1) {
       packed_gemm_transposed_a(dw_hh + static_cast<size_t>(g0) * H, H, dgates + g0, G, hiddens_packed, g1 - g0, H, R);
@@ -115,9 +121,17 @@ size_t lstm_hiddens_packed_floats(int T, int B, int H) {
 }
 
 // Block widths are whole 16-float vectors so panels rarely straddle padding.
-int lstm_unit_block_width(int H) { return ((H + kLstmUnitBlocks - 1) / kLstmUnitBlocks + 15) / 16 * 16; }
+int lstm_unit_blocks() { return work_blocks(); }
 
-size_t lstm_packed_floats(int H) { return unit_block(H, kLstmUnitBlocks).packed_at; }
+int lstm_unit_block_width(int H) {
+  int widest = 0;
+  for (int k = 0; k < lstm_unit_blocks(); ++k) {
+    widest = std::max(widest, unit_block_start(H, k + 1) - unit_block_start(H, k));
+  }
+  return widest;
+}
+
+size_t lstm_packed_floats(int H) { return unit_block(H, lstm_unit_blocks()).packed_at; }
 
 void lstm_forward(LstmCache cache, const float* input, const int32_t* tokens, float* w_ih_t, float* w_hh_packed,
                   LstmWeights w, int T, int B, LstmBf16Scratch* bf16) {
@@ -135,7 +149,7 @@ void lstm_forward(LstmCache cache, const float* input, const int32_t* tokens, fl
   std::memset(cache.cells, 0, sizeof(float) * state);
   std::memset(cache.hiddens, 0, sizeof(float) * state);
   // Block k's packed W_hh^T: four (H, n) slices, gate g's rows g*H + [j0, j1).
-  parallel_for(kLstmUnitBlocks, [&](int k) {
+  parallel_for(lstm_unit_blocks(), [&](int k) {
     const UnitBlock u = unit_block(H, k);
     const int n = u.j1 - u.j0;
     if (bf16 != nullptr) {
@@ -150,7 +164,7 @@ void lstm_forward(LstmCache cache, const float* input, const int32_t* tokens, fl
   for (int t = 0; t < T; ++t) {
     float* gates_t = cache.gates + static_cast<size_t>(t) * B * G;
     const float* h_prev = cache.hiddens + t * state;
-    parallel_for(kLstmUnitBlocks, [&](int k) {
+    parallel_for(lstm_unit_blocks(), [&](int k) {
       const UnitBlock u = unit_block(H, k);
       const int n = u.j1 - u.j0;
       if (n == 0) return;
@@ -177,7 +191,7 @@ void lstm_backward(float* dinput, LstmGrads grads, float* dhiddens, float* dgate
   const size_t rows = static_cast<size_t>(T) * B;
   std::memset(dcell, 0, sizeof(float) * state);
   // Block k's packed W_hh[:, j0:j1], a (G, n) matrix.
-  parallel_for(kLstmUnitBlocks, [&](int k) {
+  parallel_for(lstm_unit_blocks(), [&](int k) {
     const UnitBlock u = unit_block(H, k);
     if (bf16 != nullptr) {
       bf16_pack_recurrent_backward(*bf16, w.w_hh, H, k, u.j0, u.j1);
@@ -188,7 +202,7 @@ void lstm_backward(float* dinput, LstmGrads grads, float* dhiddens, float* dgate
   for (int t = T - 1; t >= 0; --t) {
     float* dgates_t = dgates + static_cast<size_t>(t) * B * G;
     float* dh_t = dhiddens + t * state;
-    parallel_for(kLstmUnitBlocks, [&](int k) {
+    parallel_for(lstm_unit_blocks(), [&](int k) {
       const UnitBlock u = unit_block(H, k);
       const int n = u.j1 - u.j0;
       if (n == 0) return;

@@ -7,7 +7,7 @@
 // One-hot input (layer 0) is never materialised: its input projection is a
 // gather of columns of W_ih, done on a transposed copy so the gather reads rows.
 //
-// Threads: the recurrent loop is cut into kLstmUnitBlocks blocks of hidden
+// Threads: the recurrent loop is cut into lstm_unit_blocks() blocks of hidden
 // units, a number fixed whatever the thread count. Block k owns units
 // [j0, j1): at each step it computes the four gate slices of those units
 // against its own packed copy of W_hh (packed_gemm.h, packed once per pass, not
@@ -46,11 +46,15 @@ struct LstmCache {
   float* cell_tanh;  // (T, B, H) tanh(c_t)
 };
 
-constexpr int kLstmUnitBlocks = kWorkBlocks;
-
 struct LstmBf16Scratch;  // lstm_bf16.h
 
-// The widest unit block: whole 16-float vectors.
+// The recurrent loop's unit blocks: work_blocks() of them (thread_pool.h),
+// the H units shared out in whole 16-float vectors as evenly as they go, so
+// each thread gets the same width when the blocks are a multiple of the
+// threads. Some blocks are empty when H has fewer vectors than blocks.
+int lstm_unit_blocks();
+
+// The widest unit block.
 int lstm_unit_block_width(int H);
 
 // Floats of the w_hh_packed scratch both passes take: W_hh packed per unit block.

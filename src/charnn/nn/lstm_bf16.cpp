@@ -1,5 +1,5 @@
 // The bf16 products of the LSTM layer; see lstm_bf16.h. Large products and
-// the conversions before them are cut into kLstmUnitBlocks fixed blocks on the
+// the conversions before them are cut into lstm_unit_blocks() fixed blocks on the
 // pool, so the bits do not depend on the thread count.
 #include "charnn/nn/lstm_bf16.h"
 
@@ -19,12 +19,13 @@ size_t sz(size_t a, size_t b) { return a * b; }
 size_t stride_of(int K) { return static_cast<size_t>(bf16_row_stride(K)); }
 size_t panel_at(int n0, int K) { return static_cast<size_t>(n0 / kPanel) * stride_of(K) * kPanel; }
 
-// Calls body(lo, hi) on kLstmUnitBlocks fixed, in-order ranges of [0, extent),
+// Calls body(lo, hi) on lstm_unit_blocks() fixed, in-order ranges of [0, extent),
 // each a multiple of `align` long except the last.
 template <class Body>
 void parallel_ranges(int extent, int align, Body&& body) {
-  const int per = ((extent + kLstmUnitBlocks - 1) / kLstmUnitBlocks + align - 1) / align * align;
-  parallel_for(kLstmUnitBlocks, [&](int k) {
+  const int blocks = lstm_unit_blocks();
+  const int per = ((extent + blocks - 1) / blocks + align - 1) / align * align;
+  parallel_for(blocks, [&](int k) {
     const int lo = std::min(extent, k * per), hi = std::min(extent, (k + 1) * per);
     if (lo < hi) body(lo, hi);
   });
@@ -73,7 +74,7 @@ LstmBf16Scratch::LstmBf16Scratch(int max_T, int max_B, int max_E, int H, int blo
   dgates_t.assign(sz(G + spare, stride_of(max_rows)), 0);
   w_ih.assign(std::max(bf16_packed_size(max_E, G), bf16_packed_size(G, max_E)), 0);
   block_slot = std::max(4 * bf16_packed_size(H, block_width), bf16_packed_size(G, block_width));
-  w_hh.assign(block_slot * kLstmUnitBlocks, 0);
+  w_hh.assign(block_slot * static_cast<size_t>(lstm_unit_blocks()), 0);
   rows.assign(bf16_packed_size(max_rows, std::max(H, max_E)), 0);
 }
 

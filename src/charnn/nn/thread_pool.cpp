@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
+#include <cstdlib>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -91,20 +92,33 @@ class ThreadPool {
   int tasks_ = 0;
 };
 
-int usable_threads(int threads) { return std::clamp(threads, 1, kWorkBlocks); }
+int hardware_threads() { return std::max(1, static_cast<int>(std::thread::hardware_concurrency())); }
 
-int default_threads() { return usable_threads(static_cast<int>(std::thread::hardware_concurrency())); }
+int usable_threads(int threads) { return std::clamp(threads, 1, work_blocks()); }
 
 std::mutex config_mutex;
 std::unique_ptr<ThreadPool> pool;
 
 ThreadPool& the_pool() {
   std::lock_guard<std::mutex> lock(config_mutex);
-  if (!pool) pool = std::make_unique<ThreadPool>(default_threads());
+  if (!pool) pool = std::make_unique<ThreadPool>(usable_threads(hardware_threads()));
   return *pool;
 }
 
 }  // namespace
+
+int work_blocks() {
+  static const int blocks = [] {
+    // A malformed value is ignored rather than fatal: it only tunes the cut.
+    if (const char* forced = std::getenv("CHARNN_WORK_BLOCKS")) {
+      char* end = nullptr;
+      const long value = std::strtol(forced, &end, 10);
+      if (end != forced && *end == '\0' && value >= 1 && value <= 64) return static_cast<int>(value);
+    }
+    return std::clamp(hardware_threads(), 4, 16);
+  }();
+  return blocks;
+}
 
 void parallel_run(int tasks, TaskRef task) { the_pool().run(tasks, task); }
 

@@ -21,12 +21,15 @@ class TaskRef {
   void (*call_)(void*, int);
 };
 
-// Every parallel kernel cuts its work into at most this many blocks, a number
-// fixed whatever the thread count (so results do not follow it). A pool of
-// more threads would leave the extra ones spinning at every hand-off, so the
-// pool holds at most this many; raising it needs a machine with more cores to
-// measure the cuts on.
-constexpr int kWorkBlocks = 4;
+// Every parallel kernel cuts its work into at most this many blocks: the
+// machine's hardware threads, at least 4 and at most 16, or
+// CHARNN_WORK_BLOCKS (1 to 64) when set, fixed for the life of the process.
+// It never follows the thread count, so results do not either; and every cut
+// that depends on it splits independent sums (columns, rows, streams), so
+// results do not depend on it either (tests run it at 4 and at 12). The
+// pool holds at most this many threads: more would only spin at every
+// hand-off.
+int work_blocks();
 
 // Runs task(k) for every k in [0, tasks); thread i takes k = i, i + threads,
 // ... (the calling thread is thread 0). Tasks must not depend on one another.
@@ -39,9 +42,9 @@ void parallel_for(int tasks, F&& task) {
   parallel_run(tasks, TaskRef(task));
 }
 
-// Threads the pool uses, the caller included: clamped to [1, kWorkBlocks].
-// The default is the number of cores, at most kWorkBlocks. Not to be called
-// while a parallel_run is in flight.
+// Threads the pool uses, the caller included: clamped to [1, work_blocks()].
+// The default is the number of hardware threads, at most work_blocks(). Not
+// to be called while a parallel_run is in flight.
 void parallel_set_threads(int threads);
 int parallel_threads();
 

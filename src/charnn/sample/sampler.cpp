@@ -143,7 +143,7 @@ void Sampler::record(int32_t token) {
 
 void sample_streams(std::span<Sampler> samplers, const float* logits, int vocab_size, const uint8_t* wanted,
                     int32_t* drawn) {
-  constexpr int kBlocks = kWorkBlocks;  // fixed, whatever the thread count
+  const int blocks = work_blocks();  // fixed, whatever the thread count
   const int S = static_cast<int>(samplers.size());
   const auto draw_range = [&](int s0, int s1) {
     for (int s = s0; s < s1; ++s) {
@@ -152,12 +152,12 @@ void sample_streams(std::span<Sampler> samplers, const float* logits, int vocab_
       }
     }
   };
-  if (S < 2 * kBlocks) {
+  if (S < 2 * blocks) {
     draw_range(0, S);
     return;
   }
-  const int per = (S + kBlocks - 1) / kBlocks;
-  parallel_for(kBlocks, [&](int k) { draw_range(std::min(S, k * per), std::min(S, (k + 1) * per)); });
+  const int per = (S + blocks - 1) / blocks;
+  parallel_for(blocks, [&](int k) { draw_range(std::min(S, k * per), std::min(S, (k + 1) * per)); });
 }
 
 }  // namespace charnn

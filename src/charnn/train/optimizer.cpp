@@ -14,18 +14,21 @@ namespace charnn {
 namespace {
 
 // The update and the norm are memory-bound passes over every parameter: cut
-// into a fixed number of blocks for the thread pool (fixed, so the arithmetic
-// does not depend on the thread count) and vectorised through clones chosen
-// at load time (built with -fno-math-errno, so sqrt vectorises, and with
+// into fixed blocks for the thread pool (fixed, so the arithmetic does not
+// depend on the thread count: work_blocks() for the elementwise passes, and
+// always kNormBlocks for the norm, whose partial sums follow the cut, so a
+// machine with more cores sums it in the same order) and vectorised through
+// clones chosen at load time (built with -fno-math-errno, so sqrt vectorises, and with
 // -ffp-contract=off, so no clone fuses a multiply-add: every CPU gets the same bits).
 #define CHARNN_UPDATE_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-constexpr int kBlocks = kWorkBlocks;
+constexpr int kNormBlocks = 4;
 constexpr int kLanes = 8;  // independent partial sums of the norm: vectorisable, off one add chain
 
+// Calls body(k, begin, end) on `blocks` fixed ranges of [0, n) on the pool.
 template <class Body>
-void for_blocks(size_t n, Body&& body) {
-  const size_t per = (n + kBlocks - 1) / kBlocks;
-  parallel_for(kBlocks, [&](int k) {
+void for_blocks(size_t n, int blocks, Body&& body) {
+  const size_t per = (n + static_cast<size_t>(blocks) - 1) / static_cast<size_t>(blocks);
+  parallel_for(blocks, [&](int k) {
     const size_t begin = std::min(n, per * static_cast<size_t>(k));
     body(k, begin, std::min(n, begin + per));
   });
@@ -91,7 +94,8 @@ void Optimizer::step(float* params, const float* grads) {
   float* v = second_.data();
   if (config_.kind == OptimizerKind::rmsprop) {
     const float rho = config_.rho;
-    for_blocks(n, [&](int, size_t b, size_t e) { rmsprop_update(params + b, grads + b, v + b, e - b, lr, rho, eps); });
+    for_blocks(n, work_blocks(),
+               [&](int, size_t b, size_t e) { rmsprop_update(params + b, grads + b, v + b, e - b, lr, rho, eps); });
     return;
   }
   // Adam with bias correction folded into the step size (Kingma & Ba, sec. 2).
@@ -100,20 +104,20 @@ void Optimizer::step(float* params, const float* grads) {
   const auto corrected_lr =
       static_cast<float>(lr * std::sqrt(1.0 - std::pow(b2, t)) / (1.0 - std::pow(b1, t)));
   float* m = first_.data();
-  for_blocks(n, [&](int, size_t b, size_t e) {
+  for_blocks(n, work_blocks(), [&](int, size_t b, size_t e) {
     adam_update(params + b, grads + b, m + b, v + b, e - b, corrected_lr, b1, b2, eps);
   });
 }
 
 double clip_global_norm(float* grads, size_t count, double max_norm) {
-  double partial[kBlocks] = {};
-  for_blocks(count, [&](int k, size_t b, size_t e) { partial[k] = squared_sum(grads + b, e - b); });
+  double partial[kNormBlocks] = {};
+  for_blocks(count, kNormBlocks, [&](int k, size_t b, size_t e) { partial[k] = squared_sum(grads + b, e - b); });
   double sum = 0.0;
   for (double p : partial) sum += p;
   const double norm = std::sqrt(sum);
   if (max_norm > 0.0 && std::isfinite(norm) && norm > max_norm) {
     const auto scale = static_cast<float>(max_norm / norm);
-    for_blocks(count, [&](int, size_t b, size_t e) { scale_in_place(grads + b, e - b, scale); });
+    for_blocks(count, work_blocks(), [&](int, size_t b, size_t e) { scale_in_place(grads + b, e - b, scale); });
   }
   return norm;
 }
