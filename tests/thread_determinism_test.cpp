@@ -2,8 +2,9 @@
 // of charnn's pool. This holds because every parallel loop (the recurrent
 // steps by unit blocks, the large products by column blocks, the bias and
 // one-hot gradient sums by column blocks) is cut into a number of tasks
-// fixed for the process (work_blocks()); the thread count only decides who
-// runs them, so each number is summed by the same code in the same order.
+// fixed for the process (work_blocks(), or 4 for the BLAS products and the
+// gradient norm); the thread count only decides who runs them, so each
+// number is summed by the same code in the same order.
 // OpenBLAS itself always runs single-threaded inside a task. CMake runs these
 // tests again with CHARNN_WORK_BLOCKS=12 (ragged blocks, more than threads).
 #include <vector>

@@ -75,7 +75,7 @@ void add_bench_command(CLI::App& app) {
                                               "  charnn bench --config B --precision bf16");
   cmd->add_option("--config", o->config, "A (1x250, T 25, B 32) or B (3x700, T 50, B 32); default A");
   cmd->add_option("--threads", o->threads,
-                  "threads for matrix products (default: all hardware threads; at most the work cut, 4 to 16)");
+                  "threads for matrix products (default: the CPUs charnn may run on; at most the work cut, 4 to 16)");
   cmd->add_option("--seconds", o->seconds, "seconds spent on each measurement (default 3)");
   cmd->add_option("--streams", o->streams, "streams in the batched sampling measurement (default 64)");
   cmd->add_option("--precision", o->precision,

@@ -31,7 +31,7 @@ struct SampleOptions {
   std::optional<int64_t> max_attempts;
   bool report = false;
   std::string train_text;
-  std::optional<int> threads;  // unset: all cores
+  std::optional<int> threads;  // unset: the pool's default (thread_pool.h)
   std::string precision = "f32";
 };
 
@@ -172,8 +172,8 @@ void add_sample_command(CLI::App& app) {
   cmd->add_option("--prime", o->prime, "text to start from (each item starts with it)");
   cmd->add_option("--seed", o->sampling.seed, "sampling seed: same seed, same output (default 1)");
   cmd->add_option("--threads", o->threads,
-                  "threads for the model's products (default: all hardware threads; at most the work cut, 4 to 16; "
-                  "same output)");
+                  "threads for the model's products (default: the CPUs charnn may run on; at most the work cut, "
+                  "4 to 16; same output)");
   cmd->add_option("--precision", o->precision,
                   "f32 or bf16: the model's products; bf16 reads half the bytes a character (AMX where present) "
                   "and draws slightly different text (default f32)");

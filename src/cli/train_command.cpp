@@ -323,7 +323,7 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--checkpoint-every", o->checkpoint_every, "also checkpoint every N steps (default: epoch ends only)");
   cmd->add_option("--keep", o->keep, "numbered checkpoints to keep besides best (default 3)");
   cmd->add_option("--threads", o->threads,
-                  "threads for matrix products (default: all hardware threads; at most the work cut, 4 to 16)");
+                  "threads for matrix products (default: the CPUs charnn may run on; at most the work cut, 4 to 16)");
   cmd->add_option("--precision", o->precision,
                   "training products in f32 or bf16 (AMX); weights and checkpoints stay f32 (default f32; with "
                   "--resume: from here on)");

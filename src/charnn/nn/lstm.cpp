@@ -20,7 +20,8 @@ struct UnitBlock {
   size_t packed_at;
 };
 
-// Unit j0 of block k: the first of its share of H's 16-float vectors.
+// Unit j0 of block k: the first of its share of H's 16-float vectors (whole
+// vectors, so the packed panels of a block rarely straddle padding).
 int unit_block_start(int H, int k) {
   const int vectors = (H + 15) / 16;
   return std::min(H, 16 * (vectors * k / lstm_unit_blocks()));
@@ -120,7 +121,6 @@ size_t lstm_hiddens_packed_floats(int T, int B, int H) {
   return lstm_packs_weight_gradient(H) ? packed_floats(T * B, H) : 0;
 }
 
-// Block widths are whole 16-float vectors so panels rarely straddle padding.
 int lstm_unit_blocks() { return work_blocks(); }
 
 int lstm_unit_block_width(int H) {

@@ -49,9 +49,8 @@ struct LstmCache {
 struct LstmBf16Scratch;  // lstm_bf16.h
 
 // The recurrent loop's unit blocks: work_blocks() of them (thread_pool.h),
-// the H units shared out in whole 16-float vectors as evenly as they go, so
-// each thread gets the same width when the blocks are a multiple of the
-// threads. Some blocks are empty when H has fewer vectors than blocks.
+// the H units shared out in whole 16-float vectors as evenly as whole vectors
+// allow. Some blocks are empty when H has fewer vectors than blocks.
 int lstm_unit_blocks();
 
 // The widest unit block.

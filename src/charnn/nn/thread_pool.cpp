@@ -13,6 +13,10 @@
 #include <thread>
 #include <vector>
 
+#if defined(__linux__)
+#include <sched.h>
+#endif
+
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 #define CHARNN_SPIN_PAUSE() _mm_pause()
@@ -92,7 +96,15 @@ class ThreadPool {
   int tasks_ = 0;
 };
 
-int hardware_threads() { return std::max(1, static_cast<int>(std::thread::hardware_concurrency())); }
+// The CPUs this process may run on: a taskset, a container's cpuset or an MPI
+// binding narrows them, where hardware_concurrency() counts the whole machine.
+int hardware_threads() {
+#if defined(__linux__)
+  cpu_set_t allowed;
+  if (sched_getaffinity(0, sizeof(allowed), &allowed) == 0) return std::max(1, CPU_COUNT(&allowed));
+#endif
+  return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+}
 
 int usable_threads(int threads) { return std::clamp(threads, 1, work_blocks()); }
 

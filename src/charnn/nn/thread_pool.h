@@ -22,7 +22,7 @@ class TaskRef {
 };
 
 // Every parallel kernel cuts its work into at most this many blocks: the
-// machine's hardware threads, at least 4 and at most 16, or
+// CPUs the process may run on (its affinity), at least 4 and at most 16, or
 // CHARNN_WORK_BLOCKS (1 to 64) when set, fixed for the life of the process.
 // It never follows the thread count, so results do not either; and every cut
 // that depends on it splits independent sums (columns, rows, streams), so
@@ -43,8 +43,8 @@ void parallel_for(int tasks, F&& task) {
 }
 
 // Threads the pool uses, the caller included: clamped to [1, work_blocks()].
-// The default is the number of hardware threads, at most work_blocks(). Not
-// to be called while a parallel_run is in flight.
+// The default is the number of CPUs the process may run on, at most
+// work_blocks(). Not to be called while a parallel_run is in flight.
 void parallel_set_threads(int threads);
 int parallel_threads();
 

@@ -24,7 +24,7 @@ BenchShape bench_shape(const std::string& name);
 
 struct BenchOptions {
   BenchShape shape;
-  int threads = 0;        // BLAS threads; 0 leaves the BLAS default (all cores)
+  int threads = 0;        // pool threads; 0 leaves the pool's default (thread_pool.h)
   double seconds = 3.0;   // wall time spent on each of the three measurements
   int streams = 64;       // streams in the batched sampling measurement
   uint64_t seed = 1;
