@@ -18,8 +18,6 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "charnn/nn/thread_pool.h"
-
 namespace charnn {
 
 struct LstmWeights {
