@@ -18,6 +18,10 @@ without AMX charnn's bf16 products run a portable correctness loop (about
 1,000 chars/s), not a speed path, so every charnn bf16 row, column and line is
 left out, with a line on standard error saying so.
 
+PyTorch runs on the OpenBLAS kernels charnn runs on (`charnn --version` names
+them): where OpenBLAS falls back to SSE3 kernels on a CPU model it does not
+know, charnn corrects that, and so does this script for PyTorch.
+
 With --baseline OTHER_CHARNN a second charnn binary (say, the build before a
 change) runs interleaved with the others, and the table gains its column, so a
 before/after comparison shares the machine's load with both engines.
@@ -42,6 +46,7 @@ import functools
 import json
 import os
 import platform
+import re
 import statistics
 import subprocess
 import sys
@@ -129,6 +134,22 @@ def charnn_rates(binary, config, threads, seconds, precision="f32"):
             "batched": j["batched_sample"]["chars_per_second"], "streams": j["streams"], "amx": j.get("amx")}
 
 
+def share_charnns_blas_kernels(charnn_binary):
+    """PyTorch calls the same OpenBLAS as charnn (Debian's libblas.so.3). OpenBLAS
+    picks its kernels from the CPU's model number when it loads, and falls back to
+    SSE3 kernels on a model newer than its table; charnn then re-executes itself
+    with OPENBLAS_CORETYPE set (src/charnn/nn/blas_kernels.h). So that PyTorch is
+    not measured on that fallback, this script re-executes itself the same way,
+    with the kernels charnn names in --version. A user's OPENBLAS_CORETYPE stays."""
+    if "OPENBLAS_CORETYPE" in os.environ:
+        return
+    version = subprocess.run([charnn_binary, "--version"], capture_output=True, text=True).stdout
+    found = re.search(r"OpenBLAS kernels: (\w+)", version)
+    if found:
+        os.environ["OPENBLAS_CORETYPE"] = found.group(1)
+        os.execv(sys.executable, [sys.executable] + sys.argv)
+
+
 def onednn_rates(binary, config, threads, seconds, dtype):
     out = subprocess.run([binary, "--config", config, "--dtype", dtype, "--threads", str(threads),
                           "--seconds", str(seconds), "--json"], check=True, capture_output=True, text=True).stdout
@@ -211,6 +232,7 @@ def main():
     ap.add_argument("--seconds", type=float, default=2.0)
     ap.add_argument("--out", default=os.path.join(root, "docs", "benchmarks.md"))
     args = ap.parse_args()
+    share_charnns_blas_kernels(args.charnn)
     with_onednn = bool(args.onednn) and os.access(args.onednn, os.X_OK)
     if not with_onednn:
         print("no oneDNN peer (build it with libdnnl-dev installed): leaving oneDNN out", file=sys.stderr)
@@ -346,6 +368,7 @@ median over timed chunks, at the engine's best thread count (`(1t)`, `(2t)`).
 - Machine: {machine_description()}
 - PyTorch {torch.__version__} (Debian python3-torch), {torch.get_num_interop_threads()} inter-op threads
 - {charnn_version}, {compiler}, OpenBLAS {package_version("libopenblas0-pthread")} (pthread)
+- OpenBLAS kernels: {os.environ.get("OPENBLAS_CORETYPE", "its own choice")}, for charnn and PyTorch alike
 - Command: `/usr/bin/python3 bench/compare_pytorch.py --repeats {args.repeats} --seconds {args.seconds}{baseline_flag}`
   {charnn_lines}{onednn_lines}{left_out_line}
 - Workload: one-hot input, L x LSTM(H), linear to V, softmax cross-entropy,

@@ -10,6 +10,7 @@
 #include "charnn/nn/activations.h"
 #include "charnn/nn/aligned_vector.h"
 #include "charnn/nn/blas.h"
+#include "charnn/nn/blas_kernels.h"
 #include "charnn/nn/inference.h"
 #include "charnn/nn/init.h"
 #include "charnn/nn/lstm_cell.h"
@@ -226,3 +227,15 @@ BENCHMARK(BM_inference_step)
 
 }  // namespace
 }  // namespace charnn
+
+// Like charnn's main: the OpenBLAS rows compare against the kernels that fit
+// this CPU, not against a fallback (blas_kernels.h).
+int main(int argc, char** argv) {
+  charnn::reexecute_with_fitting_blas_kernels(argv);
+  benchmark::AddCustomContext("openblas_kernels", charnn::blas_kernels_in_use());
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

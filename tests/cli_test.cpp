@@ -329,6 +329,35 @@ TEST_F(CliTest, BenchJsonNamesTheTrainingPrecision) {
   ASSERT_NO_THROW(j = nlohmann::json::parse(r.out)) << describe(r);
   EXPECT_EQ(j.at("precision"), "f32") << j.dump();
   EXPECT_TRUE(j.at("amx").is_boolean()) << j.dump();
+  EXPECT_TRUE(j.at("blas_kernels").is_string()) << j.dump();
+}
+
+// OpenBLAS picks its kernels from the CPU's model number and falls back to
+// SSE3 ones ("Prescott") on a model newer than its table; charnn then
+// re-executes itself with OPENBLAS_CORETYPE set (blas_kernels.h). This
+// fails without that on such a CPU (Emerald Rapids with Debian 12's OpenBLAS).
+std::string blas_kernels_named_by_version(const Result& r) {
+  const std::string marker = "(OpenBLAS kernels: ";
+  const size_t at = r.out.find(marker);
+  if (at == std::string::npos) return "";
+  const size_t from = at + marker.size();
+  return r.out.substr(from, r.out.find(')', from) - from);
+}
+
+TEST_F(CliTest, OpenBlasRunsKernelsThatFitTheCpu) {
+  const Result r = run({"--version"}, {{"OPENBLAS_CORETYPE", std::nullopt}});
+  expect_success(r);
+  const std::string kernels = blas_kernels_named_by_version(r);
+  ASSERT_FALSE(kernels.empty()) << describe(r);
+  if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) GTEST_SKIP() << "this CPU has no AVX2";
+  const std::vector<std::string> avx2_kernels{"Haswell", "Zen", "SkylakeX", "Cooperlake", "SapphireRapids"};
+  EXPECT_NE(std::find(avx2_kernels.begin(), avx2_kernels.end(), kernels), avx2_kernels.end()) << describe(r);
+}
+
+TEST_F(CliTest, AnOpenBlasCoretypeTheUserSetIsKept) {
+  const Result r = run({"--version"}, {{"OPENBLAS_CORETYPE", "Prescott"}});
+  expect_success(r);
+  EXPECT_EQ(blas_kernels_named_by_version(r), "Prescott") << describe(r);
 }
 
 // ---- preset corpora ----

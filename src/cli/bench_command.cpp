@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "charnn/nn/blas_kernels.h"
 #include "charnn/train/benchmark.h"
 #include "cli/commands.h"
 
@@ -47,6 +48,7 @@ void run_bench(const BenchCliOptions& o) {
                            {"streams", r.streams},
                            {"precision", precision_name(r.precision)},
                            {"amx", r.amx},
+                           {"blas_kernels", blas_kernels_in_use()},
                            {"train", rate_json(r.train)},
                            {"sample", rate_json(r.sample)},
                            {"batched_sample", rate_json(r.batched)}};
@@ -55,9 +57,9 @@ void run_bench(const BenchCliOptions& o) {
   }
   std::string precision = precision_name(r.precision);
   if (r.precision == Precision::bf16) precision += r.amx ? " (AMX tiles)" : " (portable loop)";
-  fmt::print("config {}: {} x LSTM {}, V {}, T {}, B {}; {} BLAS thread(s); products in {}; medians over timed "
-             "chunks\n",
-             s.name, s.L, s.H, s.V, s.T, s.B, r.threads, precision);
+  fmt::print("config {}: {} x LSTM {}, V {}, T {}, B {}; {} thread(s); products in {}; OpenBLAS kernels {}; "
+             "medians over timed chunks\n",
+             s.name, s.L, s.H, s.V, s.T, s.B, r.threads, precision, blas_kernels_in_use());
   fmt::print("train            {:>10.0f} chars/s  ({} chunks)\n", r.train.chars_per_second, r.train.chunks);
   fmt::print("sample, 1 stream {:>10.0f} chars/s  ({} chunks)\n", r.sample.chars_per_second, r.sample.chunks);
   fmt::print("sample, {} streams {:>8.0f} chars/s  ({} chunks)\n", r.streams, r.batched.chars_per_second,

@@ -5,9 +5,11 @@
 
 #include <fmt/format.h>
 
+#include "charnn/nn/blas_kernels.h"
 #include "cli/commands.h"
 
 int main(int argc, char** argv) {
+  charnn::reexecute_with_fitting_blas_kernels(argv);
   CLI::App app{"charnn: character-level LSTM language models, trained and sampled on the CPU.\n\n"
                "Examples:\n"
                "  charnn train --preset municipios --out runs/municipios\n"
@@ -22,7 +24,7 @@ int main(int argc, char** argv) {
                "  charnn import --state-dict model.safetensors --vocab vocab.json --out imported.safetensors",
                "charnn"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "charnn 0.1.0");
+  app.set_version_flag("--version", fmt::format("charnn 0.1.0 (OpenBLAS kernels: {})", charnn::blas_kernels_in_use()));
   charnn::cli::add_train_command(app);
   charnn::cli::add_sample_command(app);
   charnn::cli::add_novelty_command(app);

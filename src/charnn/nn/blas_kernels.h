@@ -1,0 +1,40 @@
+// Which kernels OpenBLAS runs, and the fix when it picked too old ones.
+//
+// OpenBLAS picks its kernels once, when it loads, from the CPU's model number.
+// A model newer than its table falls back to SSE3 kernels ("Prescott"): Debian
+// 12's OpenBLAS 0.3.21 does that on Emerald Rapids (family 6, model 207), where
+// config B training then ran at 1,282 chars/s instead of 3,943 with the
+// AVX-512 kernels ("SkylakeX"). The only switch is the OPENBLAS_CORETYPE
+// environment variable, read at that load, so the fix re-executes the program
+// with it set.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace charnn {
+
+// The kernels OpenBLAS runs in this process ("SkylakeX", "Haswell", "Zen",
+// "Prescott", ...), as OpenBLAS names them.
+std::string blas_kernels_in_use();
+
+struct CpuVectorSupport {
+  bool avx2_fma = false;
+  bool avx512 = false;  // F, BW, DQ and VL, enabled by the OS
+};
+CpuVectorSupport cpu_vector_support();
+
+// The OPENBLAS_CORETYPE that fits this CPU when OpenBLAS chose kernels without
+// AVX2 although the CPU has it: "SkylakeX" with AVX-512, else "Haswell". Empty
+// when OpenBLAS's choice already uses AVX2 (its choice among those is left
+// alone) or the CPU has no AVX2.
+std::string fitting_blas_kernels(std::string_view in_use, CpuVectorSupport cpu);
+
+// Call first in main(): when OpenBLAS chose kernels that do not fit this CPU
+// and OPENBLAS_CORETYPE is not set (a user's setting always wins), sets it and
+// re-executes this program with the same arguments; it does not return then.
+// If the re-execution fails, returns and the program goes on with the kernels
+// it has: slower, not wrong.
+void reexecute_with_fitting_blas_kernels(char** argv);
+
+}  // namespace charnn
