@@ -3,10 +3,10 @@
 // OpenBLAS picks its kernels once, when it loads, from the CPU's model number.
 // A model newer than its table falls back to SSE3 kernels ("Prescott"): Debian
 // 12's OpenBLAS 0.3.21 does that on Emerald Rapids (family 6, model 207), where
-// config B training then ran at 1,282 chars/s instead of 3,943 with the
-// AVX-512 kernels ("SkylakeX"). The only switch is the OPENBLAS_CORETYPE
-// environment variable, read at that load, so the fix re-executes the program
-// with it set.
+// config B training then ran at 1,451 chars/s instead of 4,056 with the AVX-512
+// kernels ("SkylakeX"; medians of 3 paired runs). The only switch is the
+// OPENBLAS_CORETYPE environment variable, read at that load, so the fix
+// re-executes the program with it set.
 #pragma once
 
 #include <string>
