@@ -132,9 +132,9 @@ void BM_bf16_gemm(benchmark::State& state) {
   }
   state.counters["GFLOP/s"] = benchmark::Counter(2.0 * M * N * static_cast<double>(K) * static_cast<double>(state.iterations()),
                                                  benchmark::Counter::kIsRate);
-  state.SetLabel(bf16_uses_amx() ? "amx" : "portable");
+  state.SetLabel(bf16_products_engine());
 }
-BENCHMARK(BM_bf16_gemm)->Args({32, 2800, 700})->Args({1600, 2800, 700})->Args({2800, 700, 1600});
+BENCHMARK(BM_bf16_gemm)->Args({1, 2800, 700})->Args({32, 2800, 700})->Args({1600, 2800, 700})->Args({2800, 700, 1600});
 
 void BM_f32_gemm(benchmark::State& state) {
   const int M = static_cast<int>(state.range(0)), N = static_cast<int>(state.range(1)), K = static_cast<int>(state.range(2));

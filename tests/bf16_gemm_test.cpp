@@ -1,5 +1,5 @@
 // bf16 rounding against a brute-force nearest search, and the bf16 products
-// (AMX where the CPU has it, and the portable twin) against a plain loop in
+// (AMX or AVX512-BF16 where the CPU has it, and the portable twin) against a plain loop in
 // double over the same rounded operands, at ragged sizes: rows below, at and
 // above the 16-row tile and the 32-row block, columns around the 16-wide panel,
 // depths around the 32-value tile row, and split calls at panel boundaries.
@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include "charnn/nn/bf16_gemm.h"
+#include "charnn/nn/bf16_gemm_kernels.h"
 #include "charnn/rng.h"
 
 namespace charnn {
@@ -123,14 +124,18 @@ void expect_products_match(Engine engine, const char* name, Case shape) {
 class Bf16Gemm : public ::testing::TestWithParam<Case> {};
 
 TEST_P(Bf16Gemm, MatchesAPlainLoopOverTheRoundedOperands) {
-  expect_products_match(bf16_gemm, bf16_uses_amx() ? "amx" : "portable", GetParam());
+  expect_products_match(bf16_gemm, bf16_products_engine(), GetParam());
   expect_products_match(bf16_gemm_portable, "portable", GetParam());
+  if (bf16_kernels::avx512_bf16_supported()) {
+    expect_products_match(bf16_kernels::gemm_avx512_bf16, "avx512_bf16", GetParam());
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Shapes, Bf16Gemm,
                          ::testing::Values(Case{1, 1, 1}, Case{1, 16, 32}, Case{3, 7, 5}, Case{15, 17, 31},
                                            Case{16, 16, 32}, Case{17, 33, 33}, Case{32, 32, 64}, Case{33, 48, 100},
-                                           Case{50, 40, 65}, Case{32, 176, 700}, Case{64, 15, 200}),
+                                           Case{50, 40, 65}, Case{32, 176, 700}, Case{64, 15, 200},
+                                           Case{1, 300, 70}, Case{9, 49, 64}, Case{24, 130, 33}),
                          [](const auto& param_info) {
                            const Case& c = param_info.param;
                            return fmt::format("M{}_N{}_K{}", c.M, c.N, c.K);

@@ -48,6 +48,7 @@ void run_bench(const BenchCliOptions& o) {
                            {"streams", r.streams},
                            {"precision", precision_name(r.precision)},
                            {"amx", r.amx},
+                           {"bf16_products", r.bf16_engine},
                            {"blas_kernels", blas_kernels_in_use()},
                            {"train", rate_json(r.train)},
                            {"sample", rate_json(r.sample)},
@@ -56,7 +57,7 @@ void run_bench(const BenchCliOptions& o) {
     return;
   }
   std::string precision = precision_name(r.precision);
-  if (r.precision == Precision::bf16) precision += r.amx ? " (AMX tiles)" : " (portable loop)";
+  if (r.precision == Precision::bf16) precision += " (" + r.bf16_engine + ")";
   fmt::print("config {}: {} x LSTM {}, V {}, T {}, B {}; {} thread(s); products in {}; OpenBLAS kernels {}; "
              "medians over timed chunks\n",
              s.name, s.L, s.H, s.V, s.T, s.B, r.threads, precision, blas_kernels_in_use());

@@ -6,6 +6,8 @@
 // chosen at run time.
 #include "charnn/nn/bf16_gemm.h"
 
+#include "charnn/nn/bf16_gemm_kernels.h"
+
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
@@ -205,17 +207,39 @@ void bf16_gemm_portable(float* C, size_t ldc, const BFloat16* A, const BFloat16*
   }
 }
 
-bool bf16_uses_amx() {
+namespace {
+
+// An environment switch that turns a kernel off: set, not empty, not "0".
+bool turned_off(const char* variable) {
+  const char* value = std::getenv(variable);
+  return value != nullptr && value[0] != '\0' && std::strcmp(value, "0") != 0;
+}
+
+bool uses_avx512_bf16() {
 #if defined(__x86_64__)
-  static const bool uses = [] {
-    const char* off = std::getenv("CHARNN_NO_AMX");
-    if (off != nullptr && std::strcmp(off, "0") != 0 && off[0] != '\0') return false;
-    return cpu_has_amx_bf16() && request_tile_state();
-  }();
+  static const bool uses = !bf16_uses_amx() && !turned_off("CHARNN_NO_AVX512_BF16") &&
+                           bf16_kernels::avx512_bf16_supported();
   return uses;
 #else
   return false;
 #endif
+}
+
+}  // namespace
+
+bool bf16_uses_amx() {
+#if defined(__x86_64__)
+  static const bool uses = !turned_off("CHARNN_NO_AMX") && cpu_has_amx_bf16() && request_tile_state();
+  return uses;
+#else
+  return false;
+#endif
+}
+
+const char* bf16_products_engine() {
+  if (bf16_uses_amx()) return "amx";
+  if (uses_avx512_bf16()) return "avx512_bf16";
+  return "portable";
 }
 
 void bf16_gemm(float* C, size_t ldc, const BFloat16* A, const BFloat16* packed, int M, int N, int K, bool accumulate) {
@@ -223,6 +247,10 @@ void bf16_gemm(float* C, size_t ldc, const BFloat16* A, const BFloat16* packed, 
 #if defined(__x86_64__)
   if (bf16_uses_amx()) {
     gemm_amx(C, ldc, A, packed, M, N, K, accumulate);
+    return;
+  }
+  if (uses_avx512_bf16()) {
+    bf16_kernels::gemm_avx512_bf16(C, ldc, A, packed, M, N, K, accumulate);
     return;
   }
 #endif

@@ -104,6 +104,7 @@ BenchResult run_benchmark(const BenchOptions& o) {
   result.streams = o.streams;
   result.precision = o.precision;
   result.amx = bf16_uses_amx();
+  result.bf16_engine = bf16_products_engine();
   result.train = time_training(model, o);
   result.sample = time_sampling(model, o, 1);
   result.batched = time_sampling(model, o, o.streams);

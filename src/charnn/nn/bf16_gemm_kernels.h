@@ -1,0 +1,18 @@
+// The per-instruction-set kernels behind bf16_gemm (bf16_gemm.h), for its
+// dispatcher and for tests that run each kernel the CPU has. Not part of the
+// library's interface otherwise. Layouts and legend as in bf16_gemm.h.
+#pragma once
+
+#include <cstddef>
+
+#include "charnn/nn/bf16_gemm.h"
+
+namespace charnn::bf16_kernels {
+
+// AVX512-BF16 (vdpbf16ps): Cooper Lake, AMD Zen 4 and 5, and machines whose
+// hypervisor hides AMX. Whether this CPU and OS run it.
+bool avx512_bf16_supported();
+void gemm_avx512_bf16(float* C, size_t ldc, const BFloat16* A, const BFloat16* packed, int M, int N, int K,
+                      bool accumulate);
+
+}  // namespace charnn::bf16_kernels
