@@ -1,8 +1,9 @@
 // bf16 rounding against a brute-force nearest search, and the bf16 products
-// (AMX or AVX512-BF16 where the CPU has it, and the portable twin) against a plain loop in
-// double over the same rounded operands, at ragged sizes: rows below, at and
-// above the 16-row tile and the 32-row block, columns around the 16-wide panel,
-// depths around the 32-value tile row, and split calls at panel boundaries.
+// (AMX, AVX512-BF16 and AVX2 where the CPU has them, and the portable twin)
+// against a plain loop in double over the same rounded operands, at ragged
+// sizes: rows below, at and above each kernel's tile, columns around the
+// 16-wide panel and the kernels' panel groups, depths around the 32-value tile
+// row, and split calls at panel boundaries.
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -129,13 +130,14 @@ TEST_P(Bf16Gemm, MatchesAPlainLoopOverTheRoundedOperands) {
   if (bf16_kernels::avx512_bf16_supported()) {
     expect_products_match(bf16_kernels::gemm_avx512_bf16, "avx512_bf16", GetParam());
   }
+  if (bf16_kernels::avx2_fma_supported()) expect_products_match(bf16_kernels::gemm_avx2, "avx2", GetParam());
 }
 
 INSTANTIATE_TEST_SUITE_P(Shapes, Bf16Gemm,
                          ::testing::Values(Case{1, 1, 1}, Case{1, 16, 32}, Case{3, 7, 5}, Case{15, 17, 31},
                                            Case{16, 16, 32}, Case{17, 33, 33}, Case{32, 32, 64}, Case{33, 48, 100},
                                            Case{50, 40, 65}, Case{32, 176, 700}, Case{64, 15, 200},
-                                           Case{1, 300, 70}, Case{9, 49, 64}, Case{24, 130, 33}),
+                                           Case{1, 300, 70}, Case{1, 64, 31}, Case{9, 49, 64}, Case{24, 130, 33}),
                          [](const auto& param_info) {
                            const Case& c = param_info.param;
                            return fmt::format("M{}_N{}_K{}", c.M, c.N, c.K);

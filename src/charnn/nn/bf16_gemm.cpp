@@ -209,52 +209,55 @@ void bf16_gemm_portable(float* C, size_t ldc, const BFloat16* A, const BFloat16*
 
 namespace {
 
-// An environment switch that turns a kernel off: set, not empty, not "0".
-bool turned_off(const char* variable) {
-  const char* value = std::getenv(variable);
-  return value != nullptr && value[0] != '\0' && std::strcmp(value, "0") != 0;
+enum class Bf16Kernel { portable, avx2, avx512_bf16, amx };  // slowest to fastest
+
+constexpr const char* kKernelNames[] = {"portable", "avx2", "avx512_bf16", "amx"};
+
+// The fastest kernel CHARNN_BF16_KERNEL allows (a kernel's name: that one or
+// a slower one; unset or unknown: any). CHARNN_NO_AMX=1, the older switch,
+// allows all but AMX.
+Bf16Kernel fastest_allowed() {
+  if (const char* name = std::getenv("CHARNN_BF16_KERNEL"); name != nullptr) {
+    for (int k = 0; k < 4; ++k) {
+      if (std::strcmp(name, kKernelNames[k]) == 0) return static_cast<Bf16Kernel>(k);
+    }
+  }
+  const char* no_amx = std::getenv("CHARNN_NO_AMX");
+  if (no_amx != nullptr && no_amx[0] != '\0' && std::strcmp(no_amx, "0") != 0) return Bf16Kernel::avx512_bf16;
+  return Bf16Kernel::amx;
 }
 
-bool uses_avx512_bf16() {
+Bf16Kernel chosen_kernel() {
+  static const Bf16Kernel chosen = [] {
+    const Bf16Kernel allowed = fastest_allowed();
 #if defined(__x86_64__)
-  static const bool uses = !bf16_uses_amx() && !turned_off("CHARNN_NO_AVX512_BF16") &&
-                           bf16_kernels::avx512_bf16_supported();
-  return uses;
-#else
-  return false;
+    // The tile state is requested only when AMX is allowed and present.
+    if (allowed >= Bf16Kernel::amx && cpu_has_amx_bf16() && request_tile_state()) return Bf16Kernel::amx;
+    if (allowed >= Bf16Kernel::avx512_bf16 && bf16_kernels::avx512_bf16_supported()) return Bf16Kernel::avx512_bf16;
+    if (allowed >= Bf16Kernel::avx2 && bf16_kernels::avx2_fma_supported()) return Bf16Kernel::avx2;
 #endif
+    (void)allowed;
+    return Bf16Kernel::portable;
+  }();
+  return chosen;
 }
 
 }  // namespace
 
-bool bf16_uses_amx() {
-#if defined(__x86_64__)
-  static const bool uses = !turned_off("CHARNN_NO_AMX") && cpu_has_amx_bf16() && request_tile_state();
-  return uses;
-#else
-  return false;
-#endif
-}
+bool bf16_uses_amx() { return chosen_kernel() == Bf16Kernel::amx; }
 
-const char* bf16_products_engine() {
-  if (bf16_uses_amx()) return "amx";
-  if (uses_avx512_bf16()) return "avx512_bf16";
-  return "portable";
-}
+const char* bf16_products_engine() { return kKernelNames[static_cast<int>(chosen_kernel())]; }
 
 void bf16_gemm(float* C, size_t ldc, const BFloat16* A, const BFloat16* packed, int M, int N, int K, bool accumulate) {
   if (M <= 0 || N <= 0) return;
+  switch (chosen_kernel()) {
 #if defined(__x86_64__)
-  if (bf16_uses_amx()) {
-    gemm_amx(C, ldc, A, packed, M, N, K, accumulate);
-    return;
-  }
-  if (uses_avx512_bf16()) {
-    bf16_kernels::gemm_avx512_bf16(C, ldc, A, packed, M, N, K, accumulate);
-    return;
-  }
+    case Bf16Kernel::amx: gemm_amx(C, ldc, A, packed, M, N, K, accumulate); return;
+    case Bf16Kernel::avx512_bf16: bf16_kernels::gemm_avx512_bf16(C, ldc, A, packed, M, N, K, accumulate); return;
+    case Bf16Kernel::avx2: bf16_kernels::gemm_avx2(C, ldc, A, packed, M, N, K, accumulate); return;
 #endif
-  bf16_gemm_portable(C, ldc, A, packed, M, N, K, accumulate);
+    default: bf16_gemm_portable(C, ldc, A, packed, M, N, K, accumulate); return;
+  }
 }
 
 }  // namespace charnn

@@ -1,10 +1,10 @@
 // Products for --precision bf16: both operands rounded to bfloat16 (the top
 // half of an f32, round to nearest even), sums kept in f32. On CPUs with AMX
-// the products run on its tiles, on CPUs with AVX512-BF16 on vdpbf16ps;
-// elsewhere a portable loop computes the same sums of the same rounded
-// operands (not the same bits: the kernels add pairs of products in their own
-// order). Conversion and packing live here too, because their layouts are the
-// kernels' contract.
+// the products run on its tiles, on CPUs with AVX512-BF16 on vdpbf16ps, with
+// AVX2 as f32 FMAs of the widened values; elsewhere a portable loop computes
+// the same sums of the same rounded operands (not the same bits: each kernel
+// adds the products in its own order). Conversion and packing live here too,
+// because their layouts are the kernels' contract.
 //
 // Legend: C (M, N) += A (M, K) P (K, N).
 // A, the left operand, is bf16 row-major with a row stride of
@@ -52,12 +52,14 @@ void bf16_gemm(float* C, size_t ldc, const BFloat16* A, const BFloat16* packed, 
 void bf16_gemm_portable(float* C, size_t ldc, const BFloat16* A, const BFloat16* packed, int M, int N, int K,
                         bool accumulate);
 
-// Whether bf16_gemm runs on AMX tiles: the CPU has AMX-BF16 and the kernel
-// granted this process the tile state. CHARNN_NO_AMX=1 turns it off.
+// Whether bf16_gemm runs on AMX tiles: the CPU has AMX-BF16, the kernel
+// granted this process the tile state, and the switches below allow it.
 bool bf16_uses_amx();
-// The kernel bf16_gemm runs in this process: "amx"; else "avx512_bf16" where
-// the CPU has AVX512-BF16 (CHARNN_NO_AVX512_BF16=1 turns it off); else
-// "portable", a correctness loop far slower than f32.
+// The kernel bf16_gemm runs in this process, the fastest the CPU has:
+// "amx"; "avx512_bf16" (vdpbf16ps); "avx2" (bf16 widened to f32, FMA);
+// "portable", a correctness loop far slower than f32. CHARNN_BF16_KERNEL=NAME
+// allows only that kernel and slower ones (tests pin the portable loop so);
+// CHARNN_NO_AMX=1 allows all but AMX.
 const char* bf16_products_engine();
 
 }  // namespace charnn

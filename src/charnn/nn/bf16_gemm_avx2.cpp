@@ -1,0 +1,196 @@
+// The AVX2 + FMA kernel of bf16_gemm; see bf16_gemm_kernels.h. AVX2 has no
+// bf16 arithmetic, but a bf16 is the top half of an f32, so widening is a
+// shift: a packed pair row (16 pairs, bf16_gemm.h) gives its even-k values by
+// shifting each 32-bit pair left 16 bits and its odd-k values by clearing the
+// low half, and the products run as f32 FMAs. A is widened to f32 once per
+// call. Half the bytes of f32 weights to read, which is what a lone
+// sampling stream waits on. Built with -O3 (CMakeLists.txt) so the fixed-size
+// loops unroll.
+#include "charnn/nn/bf16_gemm_kernels.h"
+
+#if defined(__x86_64__)
+
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <vector>
+
+#define CHARNN_AVX2 __attribute__((target("avx2,fma")))
+#define CHARNN_AVX2_INLINE __attribute__((target("avx2,fma"), always_inline)) inline
+
+namespace charnn::bf16_kernels {
+
+namespace {
+
+constexpr int kPanel = kBf16Panel;
+constexpr int kRows = 6;   // rows of a tile: 12 accumulators, 2 widened vectors, a broadcast, the mask
+constexpr int kGroup = 4;  // panels one stream's row keeps in flight: 8 chains of FMAs
+
+// Lanes [0, lanes) of a vector of 8, as maskload and maskstore take them.
+CHARNN_AVX2 __m256i lanes_below(int lanes) {
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32(lanes), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+// The even-k and odd-k values of 8 packed pairs, as f32.
+CHARNN_AVX2_INLINE __m256 even_values(const BFloat16* pairs) {
+  return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(pairs)), 16));
+}
+CHARNN_AVX2_INLINE __m256 odd_values(const BFloat16* pairs, __m256i high_half) {
+  return _mm256_castsi256_ps(
+      _mm256_and_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(pairs)), high_half));
+}
+
+// Accumulators as chains of structs, not arrays: GCC 12 keeps an array of
+// AVX vectors in memory and stores it on every step (packed_gemm_avx2.cpp).
+template <int R>
+struct Sums {
+  __m256 lo, hi;  // 16 columns of C
+  Sums<R - 1> next;
+};
+template <>
+struct Sums<0> {};
+
+struct Columns {
+  bool full;  // all 16 real: plain moves (masked ones are microcoded on AMD Zen)
+  __m256i m0, m1;
+};
+
+CHARNN_AVX2 Columns columns(int width) { return {width >= kPanel, lanes_below(width), lanes_below(width - 8)}; }
+
+template <int R>
+CHARNN_AVX2_INLINE void load(Sums<R>& s, const float* C, size_t step, const Columns& cols, bool accumulate) {
+  if constexpr (R > 0) {
+    if (!accumulate) {
+      s.lo = s.hi = _mm256_setzero_ps();
+    } else {
+      s.lo = cols.full ? _mm256_loadu_ps(C) : _mm256_maskload_ps(C, cols.m0);
+      s.hi = cols.full ? _mm256_loadu_ps(C + 8) : _mm256_maskload_ps(C + 8, cols.m1);
+    }
+    load(s.next, C + step, step, cols, accumulate);
+  }
+}
+
+template <int R>
+CHARNN_AVX2_INLINE void store(const Sums<R>& s, float* C, size_t step, const Columns& cols) {
+  if constexpr (R > 0) {
+    if (cols.full) {
+      _mm256_storeu_ps(C, s.lo);
+      _mm256_storeu_ps(C + 8, s.hi);
+    } else {
+      _mm256_maskstore_ps(C, cols.m0, s.lo);
+      _mm256_maskstore_ps(C + 8, cols.m1, s.hi);
+    }
+    store(s.next, C + step, step, cols);
+  }
+}
+
+// Rows of a tile: each row's A value times one widened panel row.
+template <int R>
+CHARNN_AVX2_INLINE void multiply_rows(Sums<R>& s, const float* a, size_t lda, __m256 lo, __m256 hi) {
+  if constexpr (R > 0) {
+    const __m256 x = _mm256_broadcast_ss(a);
+    s.lo = _mm256_fmadd_ps(x, lo, s.lo);
+    s.hi = _mm256_fmadd_ps(x, hi, s.hi);
+    multiply_rows(s.next, a + lda, lda, lo, hi);
+  }
+}
+
+// Panels of one row: each widened panel row times the row's A value.
+template <int G>
+CHARNN_AVX2_INLINE void multiply_panels(Sums<G>& s, const BFloat16* p, size_t panel, __m256 x, bool odd,
+                                        __m256i high_half) {
+  if constexpr (G > 0) {
+    const __m256 lo = odd ? odd_values(p, high_half) : even_values(p);
+    const __m256 hi = odd ? odd_values(p + 16, high_half) : even_values(p + 16);
+    s.lo = _mm256_fmadd_ps(x, lo, s.lo);
+    s.hi = _mm256_fmadd_ps(x, hi, s.hi);
+    multiply_panels(s.next, p + panel, panel, x, odd, high_half);
+  }
+}
+
+// C rows [0, R) by one panel of `width` real columns, over all K. `a` is A
+// widened to f32, rows of lda; pairs past K are zero in A and in P.
+template <int R>
+CHARNN_AVX2 void tile(float* C, size_t ldc, const float* a, size_t lda, const BFloat16* P, int pairs, int width,
+                      bool accumulate) {
+  const Columns cols = columns(width);
+  const __m256i high_half = _mm256_set1_epi32(static_cast<int>(0xFFFF0000u));
+  Sums<R> s;
+  load(s, C, ldc, cols, accumulate);
+  for (int k = 0; k < pairs; ++k) {
+    const BFloat16* row = P + static_cast<size_t>(k) * 2 * kPanel;
+    multiply_rows(s, a + 2 * k, lda, even_values(row), even_values(row + 16));
+    multiply_rows(s, a + 2 * k + 1, lda, odd_values(row, high_half), odd_values(row + 16, high_half));
+  }
+  store(s, C, ldc, cols);
+}
+
+// One row (a sampling stream) across kGroup full panels at once.
+CHARNN_AVX2 void row_group(float* C, const float* a, const BFloat16* P, size_t panel, int pairs, bool accumulate) {
+  const Columns cols = columns(kPanel);
+  const __m256i high_half = _mm256_set1_epi32(static_cast<int>(0xFFFF0000u));
+  Sums<kGroup> s;
+  load(s, C, kPanel, cols, accumulate);  // the group's 4 x 16 columns of C follow each other
+  for (int k = 0; k < pairs; ++k) {
+    const BFloat16* row = P + static_cast<size_t>(k) * 2 * kPanel;
+    multiply_panels(s, row, panel, _mm256_broadcast_ss(a + 2 * k), false, high_half);
+    multiply_panels(s, row, panel, _mm256_broadcast_ss(a + 2 * k + 1), true, high_half);
+  }
+  store(s, C, kPanel, cols);
+}
+
+// A widened to f32, K rounded up to whole pairs; one buffer per thread.
+const float* widen(const BFloat16* A, size_t lda, int M, int pairs) {
+  thread_local std::vector<float> wide;
+  const size_t width = 2 * static_cast<size_t>(pairs);
+  wide.resize(static_cast<size_t>(M) * width);
+  for (int m = 0; m < M; ++m) {
+    for (size_t k = 0; k < width; ++k) {
+      wide[m * width + k] = bf16_to_float(A[m * lda + k]);
+    }
+  }
+  return wide.data();
+}
+
+}  // namespace
+
+bool avx2_fma_supported() {
+  static const bool supported = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  return supported;
+}
+
+CHARNN_AVX2 void gemm_avx2(float* C, size_t ldc, const BFloat16* A, const BFloat16* packed, int M, int N, int K,
+                           bool accumulate) {
+  const size_t lda = static_cast<size_t>(bf16_row_stride(K)), panel = lda * kPanel;
+  const int pairs = (K + 1) / 2;
+  const float* a = widen(A, lda, M, pairs);
+  const size_t wide = 2 * static_cast<size_t>(pairs);
+  int n0 = 0;
+  if (M == 1) {
+    for (; n0 + kGroup * kPanel <= N; n0 += kGroup * kPanel) {
+      row_group(C + n0, a, packed + static_cast<size_t>(n0 / kPanel) * panel, panel, pairs, accumulate);
+    }
+  }
+  // Panels outer, row tiles inner: a panel stays in L2 while every tile passes over it.
+  for (; n0 < N; n0 += kPanel) {
+    const BFloat16* p = packed + static_cast<size_t>(n0 / kPanel) * panel;
+    const int width = std::min(kPanel, N - n0);
+    for (int m0 = 0; m0 < M; m0 += kRows) {
+      float* c = C + m0 * ldc + n0;
+      const float* am = a + m0 * wide;
+      switch (std::min(kRows, M - m0)) {
+        case 1: tile<1>(c, ldc, am, wide, p, pairs, width, accumulate); break;
+        case 2: tile<2>(c, ldc, am, wide, p, pairs, width, accumulate); break;
+        case 3: tile<3>(c, ldc, am, wide, p, pairs, width, accumulate); break;
+        case 4: tile<4>(c, ldc, am, wide, p, pairs, width, accumulate); break;
+        case 5: tile<5>(c, ldc, am, wide, p, pairs, width, accumulate); break;
+        default: tile<6>(c, ldc, am, wide, p, pairs, width, accumulate); break;
+      }
+    }
+  }
+}
+
+}  // namespace charnn::bf16_kernels
+
+#endif  // __x86_64__
