@@ -12,11 +12,11 @@ the median over repeats, so a neighbour's load on a shared machine hits both.
 
 charnn also runs with bf16 products (`charnn bench --precision bf16`,
 interleaved like the others, training and sampling), and the table gains rows
-for it against PyTorch and oneDNN. Only where the CPU has AMX (`amx_tile` and
-`amx_bf16` in /proc/cpuinfo, and CHARNN_NO_AMX not set, as charnn reads it):
-without AMX charnn's bf16 products run a portable correctness loop (about
-1,000 chars/s), not a speed path, so every charnn bf16 row, column and line is
-left out, with a line on standard error saying so.
+for it against PyTorch and oneDNN, naming the kernel its bf16 products run on
+(AMX tiles, AVX512-BF16 or AVX2, as a short probe run reports). Where that is
+the portable correctness loop (no AVX2; or CHARNN_BF16_KERNEL=portable), not a
+speed path, every charnn bf16 row, column and line is left out, with a line on
+standard error saying so.
 
 PyTorch runs on the OpenBLAS kernels charnn runs on (`charnn --version` names
 them): where OpenBLAS falls back to SSE3 kernels on a CPU model it does not
@@ -159,16 +159,13 @@ def onednn_rates(binary, config, threads, seconds, dtype):
             "version": j["onednn_version"], "isa": j["cpu_isa"], "implementations": j["implementations"]}
 
 
-def cpu_has_amx():
-    """Whether charnn's bf16 products run on AMX tiles: the CPU has amx_tile and
-    amx_bf16, and CHARNN_NO_AMX does not turn them off (any value but '' or '0',
-    as charnn reads it)."""
-    if os.environ.get("CHARNN_NO_AMX", "") not in ("", "0"):
-        return False
-    for line in open("/proc/cpuinfo"):
-        if line.startswith("flags"):
-            return {"amx_tile", "amx_bf16"} <= set(line.split(":", 1)[1].split())
-    return False
+def charnn_bf16_kernel(binary):
+    """The kernel charnn's bf16 products run on here (amx, avx512_bf16, avx2 or
+    portable), from a short probe run."""
+    out = subprocess.run([binary, "bench", "--config", "A", "--threads", "1", "--seconds", "0.01",
+                          "--precision", "bf16", "--json"], check=True, capture_output=True, text=True).stdout
+    j = json.loads(out)
+    return j.get("bf16_products", "amx" if j.get("amx") else "portable")
 
 
 def onednn_dtypes_that_run(binary):
@@ -237,9 +234,10 @@ def main():
     if not with_onednn:
         print("no oneDNN peer (build it with libdnnl-dev installed): leaving oneDNN out", file=sys.stderr)
     onednn_dtypes = onednn_dtypes_that_run(args.onednn) if with_onednn else []
-    with_bf16 = cpu_has_amx()
+    bf16_kernel = charnn_bf16_kernel(args.charnn)
+    with_bf16 = bf16_kernel != "portable"
     if not with_bf16:
-        print("no AMX (amx_tile, amx_bf16) or CHARNN_NO_AMX set: leaving charnn bf16 out "
+        print("charnn's bf16 products run on the portable loop here: leaving charnn bf16 out "
               "(its portable loop is not a speed path)", file=sys.stderr)
 
     # Every engine that runs, in the order each repeat runs them; the rows,
@@ -338,12 +336,12 @@ def main():
     baseline_flag = f" --baseline {args.baseline}" if args.baseline else ""
     charnn_lines = f"(charnn side: `charnn bench --config A|B --threads 1|2 --json --seconds {args.seconds}`)"
     if with_bf16:
-        bf16_products = ("AMX tiles" if results[("charnn-bf16", "A", THREADS[0])][0]["amx"]
-                         else "a portable loop (no AMX)")
+        bf16_products = {"amx": "AMX tiles", "avx512_bf16": "AVX512-BF16 (no AMX)",
+                         "avx2": "AVX2, widened to f32 (no AMX)"}[bf16_kernel]
         charnn_lines = (f"(charnn side: `charnn bench --config A|B --threads 1|2 [--precision bf16] --json "
                         f"--seconds {args.seconds}`;\n  charnn bf16: products of bf16-rounded operands summed in "
                         f"f32, on {bf16_products}, f32 weights; in training\n  and in sampling)")
-    left_out = [] if with_bf16 else ["charnn bf16 (no AMX: its portable loop is not a speed path)"]
+    left_out = [] if with_bf16 else ["charnn bf16 (its portable loop is not a speed path)"]
     left_out += [f"oneDNN {d} (the peer does not run it here)" for d in ONEDNN_DTYPES
                  if with_onednn and d not in onednn_dtypes]
     left_out_line = f"\n- Left out: {'; '.join(left_out)}" if left_out else ""

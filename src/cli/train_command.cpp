@@ -333,8 +333,8 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--threads", o->threads,
                   "threads for matrix products (default: the CPUs charnn may run on; at most the work cut, 4 to 16)");
   cmd->add_option("--precision", o->precision,
-                  "training products in f32 or bf16 (AMX); weights and checkpoints stay f32 (default f32; with "
-                  "--resume: from here on)");
+                  "training products in f32 or bf16 (faster than f32 only on AMX); weights and checkpoints stay f32 "
+                  "(default f32; with --resume: from here on)");
   cmd->callback([o] {
     if (o->resume.empty() && o->preset.empty() && o->text.empty()) {
       throw UsageError("train needs --preset NAME, --text FILE or --resume DIR");
