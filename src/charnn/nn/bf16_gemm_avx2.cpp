@@ -16,8 +16,7 @@
 #include <cstdint>
 #include <vector>
 
-#define CHARNN_AVX2 __attribute__((target("avx2,fma")))
-#define CHARNN_AVX2_INLINE __attribute__((target("avx2,fma"), always_inline)) inline
+#include "charnn/nn/avx2_sum_rows.h"
 
 namespace charnn::bf16_kernels {
 
@@ -27,10 +26,8 @@ constexpr int kPanel = kBf16Panel;
 constexpr int kRows = 6;   // rows of a tile: 12 accumulators, 2 widened vectors, a broadcast, the mask
 constexpr int kGroup = 4;  // panels one stream's row keeps in flight: 8 chains of FMAs
 
-// Lanes [0, lanes) of a vector of 8, as maskload and maskstore take them.
-CHARNN_AVX2 __m256i lanes_below(int lanes) {
-  return _mm256_cmpgt_epi32(_mm256_set1_epi32(lanes), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-}
+using avx2::Columns;
+using avx2::SumRows;
 
 // The even-k and odd-k values of 8 packed pairs, as f32.
 CHARNN_AVX2_INLINE __m256 even_values(const BFloat16* pairs) {
@@ -41,64 +38,19 @@ CHARNN_AVX2_INLINE __m256 odd_values(const BFloat16* pairs, __m256i high_half) {
       _mm256_and_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(pairs)), high_half));
 }
 
-// Accumulators as chains of structs, not arrays: GCC 12 keeps an array of
-// AVX vectors in memory and stores it on every step (packed_gemm_avx2.cpp).
+// C's rows, or zeros when the product does not accumulate.
 template <int R>
-struct Sums {
-  __m256 lo, hi;  // 16 columns of C
-  Sums<R - 1> next;
-};
-template <>
-struct Sums<0> {};
-
-struct Columns {
-  bool full;  // all 16 real: plain moves (masked ones are microcoded on AMD Zen)
-  __m256i m0, m1;
-};
-
-CHARNN_AVX2 Columns columns(int width) { return {width >= kPanel, lanes_below(width), lanes_below(width - 8)}; }
-
-template <int R>
-CHARNN_AVX2_INLINE void load(Sums<R>& s, const float* C, size_t step, const Columns& cols, bool accumulate) {
-  if constexpr (R > 0) {
-    if (!accumulate) {
-      s.lo = s.hi = _mm256_setzero_ps();
-    } else {
-      s.lo = cols.full ? _mm256_loadu_ps(C) : _mm256_maskload_ps(C, cols.m0);
-      s.hi = cols.full ? _mm256_loadu_ps(C + 8) : _mm256_maskload_ps(C + 8, cols.m1);
-    }
-    load(s.next, C + step, step, cols, accumulate);
-  }
-}
-
-template <int R>
-CHARNN_AVX2_INLINE void store(const Sums<R>& s, float* C, size_t step, const Columns& cols) {
-  if constexpr (R > 0) {
-    if (cols.full) {
-      _mm256_storeu_ps(C, s.lo);
-      _mm256_storeu_ps(C + 8, s.hi);
-    } else {
-      _mm256_maskstore_ps(C, cols.m0, s.lo);
-      _mm256_maskstore_ps(C + 8, cols.m1, s.hi);
-    }
-    store(s.next, C + step, step, cols);
-  }
-}
-
-// Rows of a tile: each row's A value times one widened panel row.
-template <int R>
-CHARNN_AVX2_INLINE void multiply_rows(Sums<R>& s, const float* a, size_t lda, __m256 lo, __m256 hi) {
-  if constexpr (R > 0) {
-    const __m256 x = _mm256_broadcast_ss(a);
-    s.lo = _mm256_fmadd_ps(x, lo, s.lo);
-    s.hi = _mm256_fmadd_ps(x, hi, s.hi);
-    multiply_rows(s.next, a + lda, lda, lo, hi);
+CHARNN_AVX2_INLINE void start_sums(SumRows<R>& s, const float* C, size_t step, const Columns& cols, bool accumulate) {
+  if (accumulate) {
+    avx2::load_rows(s, C, step, cols);
+  } else {
+    avx2::zero_rows(s);
   }
 }
 
 // Panels of one row: each widened panel row times the row's A value.
 template <int G>
-CHARNN_AVX2_INLINE void multiply_panels(Sums<G>& s, const BFloat16* p, size_t panel, __m256 x, bool odd,
+CHARNN_AVX2_INLINE void multiply_panels(SumRows<G>& s, const BFloat16* p, size_t panel, __m256 x, bool odd,
                                         __m256i high_half) {
   if constexpr (G > 0) {
     const __m256 lo = odd ? odd_values(p, high_half) : even_values(p);
@@ -114,30 +66,30 @@ CHARNN_AVX2_INLINE void multiply_panels(Sums<G>& s, const BFloat16* p, size_t pa
 template <int R>
 CHARNN_AVX2 void tile(float* C, size_t ldc, const float* a, size_t lda, const BFloat16* P, int pairs, int width,
                       bool accumulate) {
-  const Columns cols = columns(width);
+  const Columns cols = avx2::columns(width);
   const __m256i high_half = _mm256_set1_epi32(static_cast<int>(0xFFFF0000u));
-  Sums<R> s;
-  load(s, C, ldc, cols, accumulate);
+  SumRows<R> s;
+  start_sums(s, C, ldc, cols, accumulate);
   for (int k = 0; k < pairs; ++k) {
     const BFloat16* row = P + static_cast<size_t>(k) * 2 * kPanel;
-    multiply_rows(s, a + 2 * k, lda, even_values(row), even_values(row + 16));
-    multiply_rows(s, a + 2 * k + 1, lda, odd_values(row, high_half), odd_values(row + 16, high_half));
+    avx2::multiply_add_rows(s, a + 2 * k, lda, even_values(row), even_values(row + 16));
+    avx2::multiply_add_rows(s, a + 2 * k + 1, lda, odd_values(row, high_half), odd_values(row + 16, high_half));
   }
-  store(s, C, ldc, cols);
+  avx2::store_rows(s, C, ldc, cols);
 }
 
 // One row (a sampling stream) across kGroup full panels at once.
 CHARNN_AVX2 void row_group(float* C, const float* a, const BFloat16* P, size_t panel, int pairs, bool accumulate) {
-  const Columns cols = columns(kPanel);
+  const Columns cols = avx2::columns(kPanel);
   const __m256i high_half = _mm256_set1_epi32(static_cast<int>(0xFFFF0000u));
-  Sums<kGroup> s;
-  load(s, C, kPanel, cols, accumulate);  // the group's 4 x 16 columns of C follow each other
+  SumRows<kGroup> s;  // one "row" per panel: the group's 4 x 16 columns of C follow each other
+  start_sums(s, C, kPanel, cols, accumulate);
   for (int k = 0; k < pairs; ++k) {
     const BFloat16* row = P + static_cast<size_t>(k) * 2 * kPanel;
     multiply_panels(s, row, panel, _mm256_broadcast_ss(a + 2 * k), false, high_half);
     multiply_panels(s, row, panel, _mm256_broadcast_ss(a + 2 * k + 1), true, high_half);
   }
-  store(s, C, kPanel, cols);
+  avx2::store_rows(s, C, kPanel, cols);
 }
 
 // A widened to f32, K rounded up to whole pairs; one buffer per thread.

@@ -2,7 +2,7 @@
 // 16 vector registers of 8 floats, so a tile is up to 6 rows by half a panel
 // (16 columns): 12 accumulators, 2 panel vectors and one broadcast of A. The
 // row kernel for a lone stream keeps 3 panels (12 accumulators) in flight.
-// The accumulators are chains of structs, not arrays (see TileRows).
+// The accumulators are chains of structs, not arrays (see avx2_sum_rows.h).
 // Each C element is one FMA chain in k order, as in the AVX-512 kernels, so
 // both give the same bits. Built with -O3 (CMakeLists.txt) so the fixed-size
 // loops unroll.
@@ -13,10 +13,8 @@
 #include <algorithm>
 #include <cstddef>
 
+#include "charnn/nn/avx2_sum_rows.h"
 #include "charnn/nn/packed_gemm_kernels.h"
-
-#define CHARNN_AVX2 __attribute__((target("avx2,fma")))
-#define CHARNN_AVX2_INLINE __attribute__((target("avx2,fma"), always_inline)) inline
 
 namespace charnn::packed_kernels {
 
@@ -26,67 +24,9 @@ constexpr int kHalf = 16;  // columns of a tile: half a full panel
 constexpr int kRows = 6;   // rows of A per register tile
 constexpr int kVectorsPerPanel = kPanel / 8;
 
-// Lanes [0, lanes) of a vector of 8, as the mask maskload and maskstore take.
-CHARNN_AVX2 __m256i lanes_below(int lanes) {
-  return _mm256_cmpgt_epi32(_mm256_set1_epi32(lanes), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-}
-
-// A tile's accumulators as a chain of structs, two vectors per row. GCC 12
-// keeps an array of vectors in memory and stores all of it on every step of
-// the k loop (a store per multiply-add, which halves the speed on cores with
-// one store port); struct members it keeps in registers.
-template <int MR>
-struct TileRows {
-  __m256 lo, hi;
-  TileRows<MR - 1> next;
-};
-template <>
-struct TileRows<0> {};
-
-// A tile's 16 columns of C: the last panel's edge (width < 16) is masked.
-// Full tiles take plain moves: on AMD Zen a masked store is microcoded and
-// costs about as much as a chunk's worth of multiply-adds on its row.
-struct TileColumns {
-  bool full;
-  __m256i m0, m1;
-};
-
-CHARNN_AVX2 TileColumns tile_columns(int width) {
-  return {width == kHalf, lanes_below(width), lanes_below(width - 8)};
-}
-
-template <int MR>
-CHARNN_AVX2_INLINE void tile_load(TileRows<MR>& acc, const float* C, int ldc, const TileColumns& cols) {
-  if constexpr (MR > 0) {
-    acc.lo = cols.full ? _mm256_loadu_ps(C) : _mm256_maskload_ps(C, cols.m0);
-    acc.hi = cols.full ? _mm256_loadu_ps(C + 8) : _mm256_maskload_ps(C + 8, cols.m1);
-    tile_load(acc.next, C + ldc, ldc, cols);
-  }
-}
-
-template <int MR>
-CHARNN_AVX2_INLINE void tile_fma(TileRows<MR>& acc, const float* A, size_t row_step, __m256 p0, __m256 p1) {
-  if constexpr (MR > 0) {
-    const __m256 a = _mm256_broadcast_ss(A);
-    acc.lo = _mm256_fmadd_ps(a, p0, acc.lo);
-    acc.hi = _mm256_fmadd_ps(a, p1, acc.hi);
-    tile_fma(acc.next, A + row_step, row_step, p0, p1);
-  }
-}
-
-template <int MR>
-CHARNN_AVX2_INLINE void tile_store(const TileRows<MR>& acc, float* C, int ldc, const TileColumns& cols) {
-  if constexpr (MR > 0) {
-    if (cols.full) {
-      _mm256_storeu_ps(C, acc.lo);
-      _mm256_storeu_ps(C + 8, acc.hi);
-    } else {
-      _mm256_maskstore_ps(C, cols.m0, acc.lo);
-      _mm256_maskstore_ps(C + 8, cols.m1, acc.hi);
-    }
-    tile_store(acc.next, C + ldc, ldc, cols);
-  }
-}
+using avx2::Columns;
+using avx2::lanes_below;
+using avx2::SumRows;
 
 // C (MR, width) += A (MR, K) times the 16 columns at P, rows `step` apart;
 // width <= 16 of them are real (the panel's padding is zero, so the sums past
@@ -96,17 +36,17 @@ CHARNN_AVX2_INLINE void tile_store(const TileRows<MR>& acc, float* C, int ldc, c
 template <int MR, bool kPrefetch = false>
 CHARNN_AVX2 void tile(float* C, int ldc, const float* A, ASteps a, const float* P, int step, int K, int width,
                       const float* next = nullptr, int next_rows = 0) {
-  const TileColumns cols = tile_columns(width);
-  TileRows<MR> acc;
-  tile_load(acc, C, ldc, cols);
+  const Columns cols = avx2::columns(width);
+  SumRows<MR> acc;
+  avx2::load_rows(acc, C, static_cast<size_t>(ldc), cols);
   for (int k = 0; k < K; ++k) {
     const float* p = P + static_cast<size_t>(k) * step;
     if (kPrefetch && k < next_rows) {
       _mm_prefetch(reinterpret_cast<const char*>(next + static_cast<size_t>(k) * step), _MM_HINT_T0);
     }
-    tile_fma(acc, A + k * a.k, a.row, _mm256_loadu_ps(p), _mm256_loadu_ps(p + 8));
+    avx2::multiply_add_rows(acc, A + k * a.k, a.row, _mm256_loadu_ps(p), _mm256_loadu_ps(p + 8));
   }
-  tile_store(acc, C, ldc, cols);
+  avx2::store_rows(acc, C, static_cast<size_t>(ldc), cols);
 }
 
 // All M rows against `width` columns (16 at most) of a panel, rows `step`
@@ -137,7 +77,7 @@ CHARNN_AVX2 void half_panel_chunk(float* C, int ldc, const float* A, ASteps a, c
 }
 
 // One row against FULL panels 32 wide, then (HALF) one 16 wide: the row's N
-// vectors of 8 columns, as a chain of structs for the reason TileRows gives.
+// vectors of 8 columns, as a chain of structs for the reason SumRows gives.
 // With 3 full panels, 12 independent sums hide the multiply-add latency.
 template <int V, int N>
 struct RowVectors {
