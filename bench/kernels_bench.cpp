@@ -114,9 +114,11 @@ void BM_packed_recurrent_gemm(benchmark::State& state) {
 }
 BENCHMARK(BM_packed_recurrent_gemm)->Arg(250)->Arg(700);
 
-// C (M, N) += A (M, K) P (K, N) in bf16 (AMX where present), one thread
-// (args: M, N, K): the recurrent shape 32 x 2800 x 700 and the input
-// projection 1600 x 2800 x 700 of config B. BM_f32_gemm is the BLAS beside it.
+// C (M, N) += A (M, K) P (K, N) in bf16 on the fastest bf16 kernel here (the
+// label names it; CHARNN_BF16_KERNEL picks a slower one), one thread (args:
+// M, N, K): one sampling stream 1 x 2800 x 700, the recurrent shape
+// 32 x 2800 x 700 and the input projection 1600 x 2800 x 700 of config B.
+// BM_f32_gemm is the BLAS beside it.
 void BM_bf16_gemm(benchmark::State& state) {
   const int M = static_cast<int>(state.range(0)), N = static_cast<int>(state.range(1)), K = static_cast<int>(state.range(2));
   const auto a = uniform(static_cast<size_t>(M) * K, 1.0f, 7), w = uniform(static_cast<size_t>(N) * K, 0.1f, 8);

@@ -289,8 +289,8 @@ TEST_F(CliTest, TextWithMoreThan256DistinctCharactersTrainsResumesAndEvaluates) 
 // ---- training precision ----
 
 // Set for every run below, so the bf16 warning is the same on every host.
-const EnvChanges kNoAmx = {{"CHARNN_BF16_KERNEL", "portable"}};
-const std::string kNoAmxWarning =
+const EnvChanges kPortableBf16 = {{"CHARNN_BF16_KERNEL", "portable"}};
+const std::string kPortableBf16Notice =
     "charnn: bf16: the bf16 products run on a portable loop (no AMX, AVX512-BF16 or AVX2), far slower than f32\n";
 
 std::string stored_precision(const Result& info) {
@@ -301,21 +301,21 @@ TEST_F(CliTest, Bf16RunKeepsItsPrecisionOnResumeUnlessTold) {
   const Result first = run({"train", "--text", write_file("corpus.txt", kCorpus).string(), "--out", "run", "--layers",
                             "1", "--hidden", "8", "--seq", "16", "--batch", "4", "--epochs", "1", "--threads", "1",
                             "--precision", "bf16"},
-                           kNoAmx);
+                           kPortableBf16);
   EXPECT_EQ(first.exit_code, 0) << describe(first);
-  EXPECT_EQ(first.err, kNoAmxWarning) << describe(first);
+  EXPECT_EQ(first.err, kPortableBf16Notice) << describe(first);
   EXPECT_NE(first.out.find(", bf16 products -> "), std::string::npos) << describe(first);
   EXPECT_EQ(stored_precision(run({"info", "--model", "run", "--json"})), "bf16");
   EXPECT_NE(run({"info", "--model", "run"}).out.find(", bf16 products\n"), std::string::npos);
 
-  const Result kept = run({"train", "--resume", "run", "--epochs", "2", "--threads", "1"}, kNoAmx);
+  const Result kept = run({"train", "--resume", "run", "--epochs", "2", "--threads", "1"}, kPortableBf16);
   EXPECT_EQ(kept.exit_code, 0) << describe(kept);
-  EXPECT_EQ(kept.err, kNoAmxWarning) << describe(kept);
+  EXPECT_EQ(kept.err, kPortableBf16Notice) << describe(kept);
   EXPECT_EQ(kept.out.find("precision:"), std::string::npos) << describe(kept);
   EXPECT_EQ(stored_precision(run({"info", "--model", "run", "--json"})), "bf16");
 
   const Result changed = run({"train", "--resume", "run", "--epochs", "3", "--threads", "1", "--precision", "f32"},
-                             kNoAmx);
+                             kPortableBf16);
   expect_success(changed);
   EXPECT_NE(changed.out.find("precision: f32 from here on (this run trained in bf16 so far)\n"), std::string::npos)
       << describe(changed);
@@ -349,9 +349,14 @@ TEST_F(CliTest, OpenBlasRunsKernelsThatFitTheCpu) {
   expect_success(r);
   const std::string kernels = blas_kernels_named_by_version(r);
   ASSERT_FALSE(kernels.empty()) << describe(r);
+#if defined(__x86_64__)
   if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) GTEST_SKIP() << "this CPU has no AVX2";
-  const std::vector<std::string> avx2_kernels{"Haswell", "Zen", "SkylakeX", "Cooperlake", "SapphireRapids"};
-  EXPECT_NE(std::find(avx2_kernels.begin(), avx2_kernels.end(), kernels), avx2_kernels.end()) << describe(r);
+#else
+  GTEST_SKIP() << "not an x86-64 CPU";
+#endif
+  // OpenBLAS's usual fallbacks on x86-64 CPUs it does not know.
+  const std::vector<std::string> fallbacks{"Prescott", "Core2", "Nehalem", "Sandybridge", "Unknown"};
+  EXPECT_EQ(std::find(fallbacks.begin(), fallbacks.end(), kernels), fallbacks.end()) << describe(r);
 }
 
 TEST_F(CliTest, AnOpenBlasCoretypeTheUserSetIsKept) {

@@ -5,7 +5,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "charnn/nn/blas_kernels.h"
+#include "charnn/nn/blas.h"
 #include "charnn/train/benchmark.h"
 #include "cli/commands.h"
 

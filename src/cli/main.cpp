@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "charnn/nn/blas.h"
 #include "charnn/nn/blas_kernels.h"
 #include "cli/commands.h"
 

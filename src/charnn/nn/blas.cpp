@@ -5,6 +5,7 @@
 #include <cblas.h>
 
 #include <algorithm>
+#include <string_view>
 
 #include "charnn/nn/thread_pool.h"
 
@@ -76,6 +77,16 @@ void gemm_tn(float* C, const float* A, const float* B, int M, int N, int K, floa
 
 void gemv_n(float* y, const float* A, const float* x, int M, int K, float beta) {
   cblas_sgemv(CblasRowMajor, CblasNoTrans, M, K, 1.0f, A, K, x, 1, beta, y, 1);
+}
+
+std::string blas_kernels_in_use() {
+  const char* name = openblas_get_corename();
+  return name != nullptr ? name : "";
+}
+
+bool blas_kernels_chosen_at_load() {
+  const char* config = openblas_get_config();
+  return config != nullptr && std::string_view(config).find("DYNAMIC_ARCH") != std::string_view::npos;
 }
 
 void blas_set_threads(int threads) {

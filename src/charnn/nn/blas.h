@@ -8,6 +8,8 @@
 // count, so every product gives the same bits with 1 thread or with 2.
 #pragma once
 
+#include <string>
+
 namespace charnn {
 
 // C(M,N) = A(M,K) * B(N,K)^T + beta * C
@@ -18,6 +20,12 @@ void gemm_nn(float* C, const float* A, const float* B, int M, int N, int K, floa
 void gemm_tn(float* C, const float* A, const float* B, int M, int N, int K, float beta);
 // y(M) = A(M,K) * x(K) + beta * y
 void gemv_n(float* y, const float* A, const float* x, int M, int K, float beta);
+
+// The kernels OpenBLAS runs in this process ("SkylakeX", "Haswell", "Zen",
+// "Prescott", ...), as it names them; and whether it chose them when it loaded
+// (a DYNAMIC_ARCH build, which OPENBLAS_CORETYPE steers; blas_kernels.h).
+std::string blas_kernels_in_use();
+bool blas_kernels_chosen_at_load();
 
 // Threads charnn's kernels use (its pool; the BLAS itself stays at one).
 void blas_set_threads(int threads);

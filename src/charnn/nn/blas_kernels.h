@@ -14,27 +14,24 @@
 
 namespace charnn {
 
-// The kernels OpenBLAS runs in this process ("SkylakeX", "Haswell", "Zen",
-// "Prescott", ...), as OpenBLAS names them.
-std::string blas_kernels_in_use();
-
 struct CpuVectorSupport {
   bool avx2_fma = false;
   bool avx512 = false;  // F, BW, DQ and VL, enabled by the OS
 };
 CpuVectorSupport cpu_vector_support();
 
-// The OPENBLAS_CORETYPE that fits this CPU when OpenBLAS chose kernels without
-// AVX2 although the CPU has it: "SkylakeX" with AVX-512, else "Haswell". Empty
-// when OpenBLAS's choice already uses AVX2 (its choice among those is left
-// alone) or the CPU has no AVX2.
+// The OPENBLAS_CORETYPE that fits this CPU when OpenBLAS chose kernels it
+// names (case aside) among those without AVX2 although the CPU has it:
+// "SkylakeX" with AVX-512, else "Haswell". Empty otherwise: any other choice,
+// a name this list does not know included, is left alone.
 std::string fitting_blas_kernels(std::string_view in_use, CpuVectorSupport cpu);
 
-// Call first in main(): when OpenBLAS chose kernels that do not fit this CPU
-// and OPENBLAS_CORETYPE is not set (a user's setting always wins), sets it and
-// re-executes this program with the same arguments; it does not return then.
-// If the re-execution fails, returns and the program goes on with the kernels
-// it has: slower, not wrong.
+// Call first in main(): when OpenBLAS chose its kernels at load time (a
+// DYNAMIC_ARCH build), they do not fit this CPU, and OPENBLAS_CORETYPE is not
+// set (a user's setting always wins: set it to skip this, say under a
+// debugger), sets it and re-executes this program from /proc/self/exe with the
+// same arguments; it does not return then. If the re-execution fails, returns
+// and the program goes on with the kernels it has: slower, not wrong.
 void reexecute_with_fitting_blas_kernels(char** argv);
 
 }  // namespace charnn
