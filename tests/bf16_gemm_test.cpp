@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <utility>
 #include <vector>
 
 #include <fmt/format.h>
@@ -74,8 +75,9 @@ struct Case {
   int M, N, K;
 };
 
-// Both engines sum exact products (8-bit by 8-bit significands fit a float)
-// in float, each in its own order, so an element is off by at most about
+// Every kernel sums exact products (8-bit by 8-bit significands fit a float)
+// in float, each in its own order (AVX512-BF16 also flushes denormals, which
+// these values never come near), so an element is off by at most about
 // K * 6e-8 * (sum of |terms|, C's start included); twice that plus 1e-6 is the
 // bound. A wrong index or a dropped term is off by O(0.01) or more.
 double tolerance(int K, double magnitude) { return 2 * K * 6e-8 * magnitude + 1e-6; }
@@ -143,22 +145,38 @@ INSTANTIATE_TEST_SUITE_P(Shapes, Bf16Gemm,
                            return fmt::format("M{}_N{}_K{}", c.M, c.N, c.K);
                          });
 
+// Every kernel this CPU runs, with the lone-row paths (M = 1) and tiles of
+// many rows, split at one panel and at three.
+std::vector<std::pair<const char*, Engine>> kernels_here() {
+  std::vector<std::pair<const char*, Engine>> kernels{{"dispatched", bf16_gemm}, {"portable", bf16_gemm_portable}};
+  if (bf16_kernels::avx512_bf16_supported()) kernels.emplace_back("avx512_bf16", bf16_kernels::gemm_avx512_bf16);
+  if (bf16_kernels::avx2_fma_supported()) kernels.emplace_back("avx2", bf16_kernels::gemm_avx2);
+  return kernels;
+}
+
 TEST(Bf16Gemm, SplittingColumnsAtPanelsGivesTheSameBits) {
-  const int M = 37, N = 100, K = 90;
-  const auto A_src = random_matrix(static_cast<size_t>(M) * K, 4);
-  const auto W = random_matrix(static_cast<size_t>(K) * N, 5);  // P by rows this time
-  const size_t lda = static_cast<size_t>(bf16_row_stride(K));
-  std::vector<BFloat16> A((static_cast<size_t>(M) + kBf16SpareRows) * lda, 0);
-  convert_rows_bf16(A.data(), lda, A_src.data(), K, M, K);
-  std::vector<BFloat16> packed(bf16_packed_size(K, N));
-  pack_bf16(packed.data(), W.data(), N, 1, K, N);
-  std::vector<float> whole(static_cast<size_t>(M) * N, 0.5f), split = whole;
-  bf16_gemm(whole.data(), N, A.data(), packed.data(), M, N, K, true);
-  for (int n0 = 0; n0 < N; n0 += 48) {
-    const size_t panel_at = static_cast<size_t>(n0 / 16) * static_cast<size_t>(bf16_row_stride(K)) * 16;
-    bf16_gemm(split.data() + n0, N, A.data(), packed.data() + panel_at, M, std::min(48, N - n0), K, true);
+  const int N = 300, K = 90;  // N: four groups of 64 columns and a ragged rest
+  for (const int M : {1, 37}) {
+    const auto A_src = random_matrix(static_cast<size_t>(M) * K, 4);
+    const auto W = random_matrix(static_cast<size_t>(K) * N, 5);  // P by rows this time
+    const size_t lda = static_cast<size_t>(bf16_row_stride(K));
+    std::vector<BFloat16> A((static_cast<size_t>(M) + kBf16SpareRows) * lda, 0);
+    convert_rows_bf16(A.data(), lda, A_src.data(), K, M, K);
+    std::vector<BFloat16> packed(bf16_packed_size(K, N));
+    pack_bf16(packed.data(), W.data(), N, 1, K, N);
+    for (const auto& [name, engine] : kernels_here()) {
+      std::vector<float> whole(static_cast<size_t>(M) * N, 0.5f);
+      engine(whole.data(), N, A.data(), packed.data(), M, N, K, true);
+      for (const int width : {16, 48}) {
+        std::vector<float> split(static_cast<size_t>(M) * N, 0.5f);
+        for (int n0 = 0; n0 < N; n0 += width) {
+          const size_t panel_at = static_cast<size_t>(n0 / 16) * lda * 16;
+          engine(split.data() + n0, N, A.data(), packed.data() + panel_at, M, std::min(width, N - n0), K, true);
+        }
+        EXPECT_EQ(whole, split) << name << ", M " << M << ", split every " << width << " columns";
+      }
+    }
   }
-  EXPECT_EQ(whole, split);
 }
 
 TEST(Bf16Gemm, TransposedConversionReadsColumnsAndZeroesThePadding) {

@@ -76,7 +76,7 @@ void warn_if_bf16_without_amx(const TrainConfig& train, const TrainReporter& rep
   if (kernel == "portable") {
     reporter.notice("bf16: the bf16 products run on a portable loop (no AMX, AVX512-BF16 or AVX2), far slower than f32");
   } else {
-    reporter.notice(fmt::format("bf16: this CPU has no AMX tiles; the bf16 products run on {}, slower than f32 for "
+    reporter.notice(fmt::format("bf16: AMX is not in use; the bf16 products run on {}, slower than f32 for "
                                 "training (sampling gains: it reads half the bytes)",
                                 kernel));
   }

@@ -1,4 +1,6 @@
-// BFloat16 conversion, packing and products; see bf16_gemm.h for the layouts.
+// The bf16 products' AMX kernel, portable loop and dispatch; see bf16_gemm.h
+// for the layouts (conversion and packing: bf16_pack.cpp; the AVX512-BF16 and
+// AVX2 kernels: bf16_gemm_avx512.cpp, bf16_gemm_avx2.cpp).
 // The AMX kernel keeps a block of up to 32 x 32 of C in four tiles for the
 // whole of K; A and P stream through two tiles each. Tile numbers must be
 // literals (the intrinsics paste them into the instruction), hence the fixed
@@ -213,18 +215,21 @@ enum class Bf16Kernel { portable, avx2, avx512_bf16, amx };  // slowest to faste
 
 constexpr const char* kKernelNames[] = {"portable", "avx2", "avx512_bf16", "amx"};
 
-// The fastest kernel CHARNN_BF16_KERNEL allows (a kernel's name: that one or
-// a slower one; unset or unknown: any). CHARNN_NO_AMX=1, the older switch,
-// allows all but AMX.
+// The fastest kernel the switches allow: CHARNN_BF16_KERNEL=NAME that one or
+// a slower one (a name it does not know allows any), CHARNN_NO_AMX=1 (the
+// older switch) all but AMX; both together, the stricter.
 Bf16Kernel fastest_allowed() {
+  Bf16Kernel allowed = Bf16Kernel::amx;
   if (const char* name = std::getenv("CHARNN_BF16_KERNEL"); name != nullptr) {
     for (int k = 0; k < 4; ++k) {
-      if (std::strcmp(name, kKernelNames[k]) == 0) return static_cast<Bf16Kernel>(k);
+      if (std::strcmp(name, kKernelNames[k]) == 0) allowed = static_cast<Bf16Kernel>(k);
     }
   }
   const char* no_amx = std::getenv("CHARNN_NO_AMX");
-  if (no_amx != nullptr && no_amx[0] != '\0' && std::strcmp(no_amx, "0") != 0) return Bf16Kernel::avx512_bf16;
-  return Bf16Kernel::amx;
+  if (no_amx != nullptr && no_amx[0] != '\0' && std::strcmp(no_amx, "0") != 0) {
+    allowed = std::min(allowed, Bf16Kernel::avx512_bf16);
+  }
+  return allowed;
 }
 
 Bf16Kernel chosen_kernel() {

@@ -46,9 +46,13 @@ void convert_transposed_bf16(BFloat16* dst, const float* src, size_t lds, int M,
 void pack_bf16(BFloat16* packed, const float* src, size_t sk, size_t sn, int K, int N);
 
 // C = A P, plus C's old values when accumulate. Runs on the calling thread;
-// callers split N at multiples of 16 (pointing P at the panel n0 / 16).
+// callers split N at multiples of 16 (pointing P at the panel n0 / 16). Each
+// kernel computes an element of C the same way whatever M and wherever N is
+// split, so a split, or a stream alone or batched, gives the same bits (not
+// the same bits from kernel to kernel).
 void bf16_gemm(float* C, size_t ldc, const BFloat16* A, const BFloat16* packed, int M, int N, int K, bool accumulate);
-// The portable twin, always available; bf16_gemm uses it without AMX.
+// The portable twin, always available; bf16_gemm uses it on CPUs without AVX2
+// (or when CHARNN_BF16_KERNEL=portable).
 void bf16_gemm_portable(float* C, size_t ldc, const BFloat16* A, const BFloat16* packed, int M, int N, int K,
                         bool accumulate);
 

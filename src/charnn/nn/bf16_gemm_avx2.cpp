@@ -2,10 +2,11 @@
 // bf16 arithmetic, but a bf16 is the top half of an f32, so widening is a
 // shift: a packed pair row (16 pairs, bf16_gemm.h) gives its even-k values by
 // shifting each 32-bit pair left 16 bits and its odd-k values by clearing the
-// low half, and the products run as f32 FMAs. A is widened to f32 once per
-// call. Half the bytes of f32 weights to read, which is what a lone
-// sampling stream waits on. Built with -O3 (CMakeLists.txt) so the fixed-size
-// loops unroll.
+// low half, and the products run as f32 FMAs. A tile widens its rows of A a
+// chunk at a time into two small arrays on the stack (even and odd values);
+// a lone row widens each pair as it broadcasts it. Half the bytes of f32
+// weights to read, which is what a lone sampling stream waits on. Built with
+// -O3 (CMakeLists.txt) so the fixed-size loops unroll.
 #include "charnn/nn/bf16_gemm_kernels.h"
 
 #if defined(__x86_64__)
@@ -14,7 +15,7 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <vector>
+#include <cstring>
 
 #include "charnn/nn/avx2_sum_rows.h"
 
@@ -25,6 +26,7 @@ namespace {
 constexpr int kPanel = kBf16Panel;
 constexpr int kRows = 6;   // rows of a tile: 12 accumulators, 2 widened vectors, a broadcast, the mask
 constexpr int kGroup = 4;  // panels one stream's row keeps in flight: 8 chains of FMAs
+constexpr int kChunk = 128;  // pairs of A a tile widens at a time: 1 KB a row
 
 using avx2::Columns;
 using avx2::SumRows;
@@ -36,6 +38,29 @@ CHARNN_AVX2_INLINE __m256 even_values(const BFloat16* pairs) {
 CHARNN_AVX2_INLINE __m256 odd_values(const BFloat16* pairs, __m256i high_half) {
   return _mm256_castsi256_ps(
       _mm256_and_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(pairs)), high_half));
+}
+
+// Rows of A, pairs [0, pairs) of each, into even[r][k] and odd[r][k]. Reads
+// whole groups of 8 pairs: a row's stride is a multiple of 16 pairs.
+template <int R>
+CHARNN_AVX2 void widen_rows(float (&even)[R][kChunk], float (&odd)[R][kChunk], const BFloat16* a, size_t lda,
+                            int pairs, __m256i high_half) {
+  for (int r = 0; r < R; ++r) {
+    for (int k = 0; k < pairs; k += 8) {
+      const __m256i both = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a + r * lda + 2 * k));
+      _mm256_storeu_ps(even[r] + k, _mm256_castsi256_ps(_mm256_slli_epi32(both, 16)));
+      _mm256_storeu_ps(odd[r] + k, _mm256_castsi256_ps(_mm256_and_si256(both, high_half)));
+    }
+  }
+}
+
+// One value of an A pair (ODD: the second), widened and broadcast to 8 lanes.
+template <bool ODD>
+CHARNN_AVX2_INLINE __m256 broadcast_value(const BFloat16* pair, __m256i high_half) {
+  int32_t bits;
+  std::memcpy(&bits, pair, sizeof bits);
+  const __m256i both = _mm256_set1_epi32(bits);
+  return _mm256_castsi256_ps(ODD ? _mm256_and_si256(both, high_half) : _mm256_slli_epi32(both, 16));
 }
 
 // C's rows, or zeros when the product does not accumulate.
@@ -61,48 +86,41 @@ CHARNN_AVX2_INLINE void multiply_panels(SumRows<G>& s, const BFloat16* p, size_t
   }
 }
 
-// C rows [0, R) by one panel of `width` real columns, over all K. `a` is A
-// widened to f32, rows of lda; pairs past K are zero in A and in P.
+// C rows [0, R) by one panel of `width` real columns, over all K; pairs past
+// K are zero in A and in P.
 template <int R>
-CHARNN_AVX2 void tile(float* C, size_t ldc, const float* a, size_t lda, const BFloat16* P, int pairs, int width,
+CHARNN_AVX2 void tile(float* C, size_t ldc, const BFloat16* a, size_t lda, const BFloat16* P, int pairs, int width,
                       bool accumulate) {
   const Columns cols = avx2::columns(width);
   const __m256i high_half = _mm256_set1_epi32(static_cast<int>(0xFFFF0000u));
   SumRows<R> s;
   start_sums(s, C, ldc, cols, accumulate);
-  for (int k = 0; k < pairs; ++k) {
-    const BFloat16* row = P + static_cast<size_t>(k) * 2 * kPanel;
-    avx2::multiply_add_rows(s, a + 2 * k, lda, even_values(row), even_values(row + 16));
-    avx2::multiply_add_rows(s, a + 2 * k + 1, lda, odd_values(row, high_half), odd_values(row + 16, high_half));
+  alignas(32) float even[R][kChunk], odd[R][kChunk];
+  for (int k0 = 0; k0 < pairs; k0 += kChunk) {
+    const int kc = std::min(kChunk, pairs - k0);
+    widen_rows<R>(even, odd, a + 2 * k0, lda, kc, high_half);
+    for (int k = 0; k < kc; ++k) {
+      const BFloat16* row = P + static_cast<size_t>(k0 + k) * 2 * kPanel;
+      avx2::multiply_add_rows(s, even[0] + k, kChunk, even_values(row), even_values(row + 16));
+      avx2::multiply_add_rows(s, odd[0] + k, kChunk, odd_values(row, high_half), odd_values(row + 16, high_half));
+    }
   }
   avx2::store_rows(s, C, ldc, cols);
 }
 
 // One row (a sampling stream) across kGroup full panels at once.
-CHARNN_AVX2 void row_group(float* C, const float* a, const BFloat16* P, size_t panel, int pairs, bool accumulate) {
+CHARNN_AVX2 void row_group(float* C, const BFloat16* a, const BFloat16* P, size_t panel, int pairs,
+                           bool accumulate) {
   const Columns cols = avx2::columns(kPanel);
   const __m256i high_half = _mm256_set1_epi32(static_cast<int>(0xFFFF0000u));
   SumRows<kGroup> s;  // one "row" per panel: the group's 4 x 16 columns of C follow each other
   start_sums(s, C, kPanel, cols, accumulate);
   for (int k = 0; k < pairs; ++k) {
     const BFloat16* row = P + static_cast<size_t>(k) * 2 * kPanel;
-    multiply_panels(s, row, panel, _mm256_broadcast_ss(a + 2 * k), false, high_half);
-    multiply_panels(s, row, panel, _mm256_broadcast_ss(a + 2 * k + 1), true, high_half);
+    multiply_panels(s, row, panel, broadcast_value<false>(a + 2 * k, high_half), false, high_half);
+    multiply_panels(s, row, panel, broadcast_value<true>(a + 2 * k, high_half), true, high_half);
   }
   avx2::store_rows(s, C, kPanel, cols);
-}
-
-// A widened to f32, K rounded up to whole pairs; one buffer per thread.
-const float* widen(const BFloat16* A, size_t lda, int M, int pairs) {
-  thread_local std::vector<float> wide;
-  const size_t width = 2 * static_cast<size_t>(pairs);
-  wide.resize(static_cast<size_t>(M) * width);
-  for (int m = 0; m < M; ++m) {
-    for (size_t k = 0; k < width; ++k) {
-      wide[m * width + k] = bf16_to_float(A[m * lda + k]);
-    }
-  }
-  return wide.data();
 }
 
 }  // namespace
@@ -116,12 +134,10 @@ CHARNN_AVX2 void gemm_avx2(float* C, size_t ldc, const BFloat16* A, const BFloat
                            bool accumulate) {
   const size_t lda = static_cast<size_t>(bf16_row_stride(K)), panel = lda * kPanel;
   const int pairs = (K + 1) / 2;
-  const float* a = widen(A, lda, M, pairs);
-  const size_t wide = 2 * static_cast<size_t>(pairs);
   int n0 = 0;
   if (M == 1) {
     for (; n0 + kGroup * kPanel <= N; n0 += kGroup * kPanel) {
-      row_group(C + n0, a, packed + static_cast<size_t>(n0 / kPanel) * panel, panel, pairs, accumulate);
+      row_group(C + n0, A, packed + static_cast<size_t>(n0 / kPanel) * panel, panel, pairs, accumulate);
     }
   }
   // Panels outer, row tiles inner: a panel stays in L2 while every tile passes over it.
@@ -130,17 +146,30 @@ CHARNN_AVX2 void gemm_avx2(float* C, size_t ldc, const BFloat16* A, const BFloat
     const int width = std::min(kPanel, N - n0);
     for (int m0 = 0; m0 < M; m0 += kRows) {
       float* c = C + m0 * ldc + n0;
-      const float* am = a + m0 * wide;
+      const BFloat16* a = A + m0 * lda;
       switch (std::min(kRows, M - m0)) {
-        case 1: tile<1>(c, ldc, am, wide, p, pairs, width, accumulate); break;
-        case 2: tile<2>(c, ldc, am, wide, p, pairs, width, accumulate); break;
-        case 3: tile<3>(c, ldc, am, wide, p, pairs, width, accumulate); break;
-        case 4: tile<4>(c, ldc, am, wide, p, pairs, width, accumulate); break;
-        case 5: tile<5>(c, ldc, am, wide, p, pairs, width, accumulate); break;
-        default: tile<6>(c, ldc, am, wide, p, pairs, width, accumulate); break;
+        case 1: tile<1>(c, ldc, a, lda, p, pairs, width, accumulate); break;
+        case 2: tile<2>(c, ldc, a, lda, p, pairs, width, accumulate); break;
+        case 3: tile<3>(c, ldc, a, lda, p, pairs, width, accumulate); break;
+        case 4: tile<4>(c, ldc, a, lda, p, pairs, width, accumulate); break;
+        case 5: tile<5>(c, ldc, a, lda, p, pairs, width, accumulate); break;
+        default: tile<6>(c, ldc, a, lda, p, pairs, width, accumulate); break;
       }
     }
   }
+}
+
+}  // namespace charnn::bf16_kernels
+
+#else  // not x86-64: never supported, so never called
+
+namespace charnn::bf16_kernels {
+
+bool avx2_fma_supported() { return false; }
+
+void gemm_avx2(float* C, size_t ldc, const BFloat16* A, const BFloat16* packed, int M, int N, int K,
+               bool accumulate) {
+  bf16_gemm_portable(C, ldc, A, packed, M, N, K, accumulate);
 }
 
 }  // namespace charnn::bf16_kernels

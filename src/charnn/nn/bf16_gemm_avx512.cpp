@@ -138,4 +138,17 @@ void gemm_avx512_bf16(float* C, size_t ldc, const BFloat16* A, const BFloat16* p
 
 }  // namespace charnn::bf16_kernels
 
+#else  // not x86-64: never supported, so never called
+
+namespace charnn::bf16_kernels {
+
+bool avx512_bf16_supported() { return false; }
+
+void gemm_avx512_bf16(float* C, size_t ldc, const BFloat16* A, const BFloat16* packed, int M, int N, int K,
+                      bool accumulate) {
+  bf16_gemm_portable(C, ldc, A, packed, M, N, K, accumulate);
+}
+
+}  // namespace charnn::bf16_kernels
+
 #endif  // __x86_64__

@@ -10,8 +10,8 @@
 // count, so a stream's logits are bit-identical whether it runs alone or
 // batched with others, on one thread or several. That holds for both
 // precisions: bf16 rounds the weights and the multiplied states to bfloat16
-// and multiplies them with bf16_gemm (AMX where present), half the bytes per
-// step; its logits differ slightly from f32's.
+// and multiplies them with bf16_gemm (the fastest bf16 kernel the CPU has),
+// half the bytes per step; its logits differ slightly from f32's.
 #pragma once
 
 #include <cstdint>
