@@ -16,8 +16,16 @@ constexpr int kPanelColumns = 32;  // packed_gemm's panel width: splits fall on 
 // Below this many multiply-adds a product runs on the calling thread: handing
 // it to the pool costs more than it saves. Config A's one-stream W_hh product
 // (250,000) gains: on 2 threads each core reads half of its 1 MB of weights,
-// from its own L2 (92k to 104-113k chars/s on a 2-core Xeon; 400,000 before).
+// from its own L2 (about 92k to 109k chars/s on a 2-core Xeon; 400,000
+// before). Measured on 2 cores only.
 constexpr double kParallelWork = 200000.0;
+// And at least this many a block, so a machine with many work blocks does not
+// cut a small product into slivers (16 blocks of 16,000 for that one).
+constexpr double kBlockWork = 100000.0;
+
+// Blocks of a product of `work` multiply-adds: fixed by the shape and the
+// machine's work cut, never by the thread count.
+int product_blocks(double work) { return std::clamp(static_cast<int>(work / kBlockWork), 1, work_blocks()); }
 
 AlignedVector<float> packed_transposed(const float* W, int rows, int columns) {
   // W (rows, columns) used as h W^T: P (columns, rows).
@@ -33,7 +41,7 @@ void product(float* C, int ldc, const float* A, int lda, const AlignedVector<flo
     packed_gemm(C, ldc, A, lda, packed.data(), M, N, K);
     return;
   }
-  const int tasks = work_blocks();  // fixed, so the work cut does not follow the thread count
+  const int tasks = product_blocks(static_cast<double>(M) * N * K);
   const int panels = (N + kPanelColumns - 1) / kPanelColumns;
   const int per = (panels + tasks - 1) / tasks * kPanelColumns;
   parallel_for(tasks, [&](int t) {
@@ -55,7 +63,7 @@ void product_bf16(float* C, int ldc, const BFloat16* A, const AlignedVector<BFlo
     bf16_gemm(C, static_cast<size_t>(ldc), A, packed.data(), M, N, K, true);
     return;
   }
-  const int tasks = work_blocks();
+  const int tasks = product_blocks(static_cast<double>(M) * N * K);
   const int blocks = (N + kPanelColumns - 1) / kPanelColumns;
   const int per = (blocks + tasks - 1) / tasks * kPanelColumns;
   const size_t panel = static_cast<size_t>(bf16_row_stride(K)) * kBf16Panel;
