@@ -2,11 +2,12 @@
 // bf16 arithmetic, but a bf16 is the top half of an f32, so widening is a
 // shift: a packed pair row (16 pairs, bf16_gemm.h) gives its even-k values by
 // shifting each 32-bit pair left 16 bits and its odd-k values by clearing the
-// low half, and the products run as f32 FMAs. A tile widens its rows of A a
-// chunk at a time into two small arrays on the stack (even and odd values);
-// a lone row widens each pair as it broadcasts it. Half the bytes of f32
-// weights to read, which is what a lone sampling stream waits on. Built with
-// -O3 (CMakeLists.txt) so the fixed-size loops unroll.
+// low half, and the products run as f32 FMAs. A is widened kRowBlock rows at
+// a time into a buffer of the call, which every panel then reads (widening a
+// small chunk per tile instead cost a quarter of the speed); a lone row widens
+// each pair as it broadcasts it. Half the bytes of f32 weights to read, which
+// is what a lone sampling stream waits on. Built with -O3 (CMakeLists.txt) so
+// the fixed-size loops unroll.
 #include "charnn/nn/bf16_gemm_kernels.h"
 
 #if defined(__x86_64__)
@@ -16,6 +17,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <vector>
 
 #include "charnn/nn/avx2_sum_rows.h"
 
@@ -26,7 +28,7 @@ namespace {
 constexpr int kPanel = kBf16Panel;
 constexpr int kRows = 6;   // rows of a tile: 12 accumulators, 2 widened vectors, a broadcast, the mask
 constexpr int kGroup = 4;  // panels one stream's row keeps in flight: 8 chains of FMAs
-constexpr int kChunk = 128;  // pairs of A a tile widens at a time: 1 KB a row
+constexpr int kRowBlock = 8 * kRows;  // rows of A widened at a time: 537 KB for K = 2,800
 
 using avx2::Columns;
 using avx2::SumRows;
@@ -40,16 +42,15 @@ CHARNN_AVX2_INLINE __m256 odd_values(const BFloat16* pairs, __m256i high_half) {
       _mm256_and_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(pairs)), high_half));
 }
 
-// Rows of A, pairs [0, pairs) of each, into even[r][k] and odd[r][k]. Reads
-// whole groups of 8 pairs: a row's stride is a multiple of 16 pairs.
-template <int R>
-CHARNN_AVX2 void widen_rows(float (&even)[R][kChunk], float (&odd)[R][kChunk], const BFloat16* a, size_t lda,
-                            int pairs, __m256i high_half) {
-  for (int r = 0; r < R; ++r) {
-    for (int k = 0; k < pairs; k += 8) {
-      const __m256i both = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a + r * lda + 2 * k));
-      _mm256_storeu_ps(even[r] + k, _mm256_castsi256_ps(_mm256_slli_epi32(both, 16)));
-      _mm256_storeu_ps(odd[r] + k, _mm256_castsi256_ps(_mm256_and_si256(both, high_half)));
+// Rows [0, M) of A, values [0, width) of each, widened into `wide` (rows of
+// `width`): a bf16 is the top half of its f32.
+CHARNN_AVX2 void widen_rows(float* wide, const BFloat16* a, size_t lda, int M, size_t width) {
+  for (int m = 0; m < M; ++m) {
+    const BFloat16* row = a + m * lda;
+    float* out = wide + m * width;
+    for (size_t k = 0; k < width; ++k) {
+      const uint32_t bits = static_cast<uint32_t>(row[k]) << 16;
+      std::memcpy(out + k, &bits, sizeof bits);
     }
   }
 }
@@ -86,24 +87,21 @@ CHARNN_AVX2_INLINE void multiply_panels(SumRows<G>& s, const BFloat16* p, size_t
   }
 }
 
-// C rows [0, R) by one panel of `width` real columns, over all K; pairs past
-// K are zero in A and in P.
+// C rows [0, R) by one panel of `width` real columns, over all K. `a` is A
+// widened, rows of lda floats; pairs past K are zero in A and in P. Not
+// inlined: inlined into gemm_avx2 with its siblings, GCC 12 allocated its
+// registers worse (54 against 73 GFLOP/s in BM_bf16_gemm).
 template <int R>
-CHARNN_AVX2 void tile(float* C, size_t ldc, const BFloat16* a, size_t lda, const BFloat16* P, int pairs, int width,
-                      bool accumulate) {
+__attribute__((noinline)) CHARNN_AVX2 void tile(float* C, size_t ldc, const float* a, size_t lda, const BFloat16* P,
+                                                int pairs, int width, bool accumulate) {
   const Columns cols = avx2::columns(width);
   const __m256i high_half = _mm256_set1_epi32(static_cast<int>(0xFFFF0000u));
   SumRows<R> s;
   start_sums(s, C, ldc, cols, accumulate);
-  alignas(32) float even[R][kChunk], odd[R][kChunk];
-  for (int k0 = 0; k0 < pairs; k0 += kChunk) {
-    const int kc = std::min(kChunk, pairs - k0);
-    widen_rows<R>(even, odd, a + 2 * k0, lda, kc, high_half);
-    for (int k = 0; k < kc; ++k) {
-      const BFloat16* row = P + static_cast<size_t>(k0 + k) * 2 * kPanel;
-      avx2::multiply_add_rows(s, even[0] + k, kChunk, even_values(row), even_values(row + 16));
-      avx2::multiply_add_rows(s, odd[0] + k, kChunk, odd_values(row, high_half), odd_values(row + 16, high_half));
-    }
+  for (int k = 0; k < pairs; ++k) {
+    const BFloat16* row = P + static_cast<size_t>(k) * 2 * kPanel;
+    avx2::multiply_add_rows(s, a + 2 * k, lda, even_values(row), even_values(row + 16));
+    avx2::multiply_add_rows(s, a + 2 * k + 1, lda, odd_values(row, high_half), odd_values(row + 16, high_half));
   }
   avx2::store_rows(s, C, ldc, cols);
 }
@@ -140,20 +138,28 @@ CHARNN_AVX2 void gemm_avx2(float* C, size_t ldc, const BFloat16* A, const BFloat
       row_group(C + n0, A, packed + static_cast<size_t>(n0 / kPanel) * panel, panel, pairs, accumulate);
     }
   }
-  // Panels outer, row tiles inner: a panel stays in L2 while every tile passes over it.
-  for (; n0 < N; n0 += kPanel) {
-    const BFloat16* p = packed + static_cast<size_t>(n0 / kPanel) * panel;
-    const int width = std::min(kPanel, N - n0);
-    for (int m0 = 0; m0 < M; m0 += kRows) {
-      float* c = C + m0 * ldc + n0;
-      const BFloat16* a = A + m0 * lda;
-      switch (std::min(kRows, M - m0)) {
-        case 1: tile<1>(c, ldc, a, lda, p, pairs, width, accumulate); break;
-        case 2: tile<2>(c, ldc, a, lda, p, pairs, width, accumulate); break;
-        case 3: tile<3>(c, ldc, a, lda, p, pairs, width, accumulate); break;
-        case 4: tile<4>(c, ldc, a, lda, p, pairs, width, accumulate); break;
-        case 5: tile<5>(c, ldc, a, lda, p, pairs, width, accumulate); break;
-        default: tile<6>(c, ldc, a, lda, p, pairs, width, accumulate); break;
+  if (n0 == N) return;
+  // Blocks of rows outer, panels, then row tiles: a block's widened rows and a
+  // panel stay in cache while every tile of the block passes over the panel.
+  const size_t wide = 2 * static_cast<size_t>(pairs);
+  std::vector<float> widened(static_cast<size_t>(std::min(M, kRowBlock)) * wide);
+  for (int b0 = 0; b0 < M; b0 += kRowBlock) {
+    const int rows = std::min(kRowBlock, M - b0);
+    widen_rows(widened.data(), A + b0 * lda, lda, rows, wide);
+    for (int n = n0; n < N; n += kPanel) {
+      const BFloat16* p = packed + static_cast<size_t>(n / kPanel) * panel;
+      const int width = std::min(kPanel, N - n);
+      for (int m0 = 0; m0 < rows; m0 += kRows) {
+        float* c = C + (b0 + m0) * ldc + n;
+        const float* a = widened.data() + m0 * wide;
+        switch (std::min(kRows, rows - m0)) {
+          case 1: tile<1>(c, ldc, a, wide, p, pairs, width, accumulate); break;
+          case 2: tile<2>(c, ldc, a, wide, p, pairs, width, accumulate); break;
+          case 3: tile<3>(c, ldc, a, wide, p, pairs, width, accumulate); break;
+          case 4: tile<4>(c, ldc, a, wide, p, pairs, width, accumulate); break;
+          case 5: tile<5>(c, ldc, a, wide, p, pairs, width, accumulate); break;
+          default: tile<6>(c, ldc, a, wide, p, pairs, width, accumulate); break;
+        }
       }
     }
   }
