@@ -3,11 +3,10 @@
 // shift: a packed pair row (16 pairs, bf16_gemm.h) gives its even-k values by
 // shifting each 32-bit pair left 16 bits and its odd-k values by clearing the
 // low half, and the products run as f32 FMAs. A is widened kRowBlock rows at
-// a time into a buffer of the call, which every panel then reads (widening a
-// small chunk per tile instead cost a quarter of the speed); a lone row widens
-// each pair as it broadcasts it. Half the bytes of f32 weights to read, which
-// is what a lone sampling stream waits on. Built with -O3 (CMakeLists.txt) so
-// the fixed-size loops unroll.
+// a time into a buffer of the call, which every panel then reads; a lone row
+// widens each pair as it broadcasts it. Half the bytes of f32 weights to read,
+// which is what a lone sampling stream waits on. Built with -O3
+// (CMakeLists.txt) so the fixed-size loops unroll.
 #include "charnn/nn/bf16_gemm_kernels.h"
 
 #if defined(__x86_64__)
