@@ -359,6 +359,18 @@ TEST_F(CliTest, OpenBlasRunsKernelsThatFitTheCpu) {
   EXPECT_EQ(std::find(fallbacks.begin(), fallbacks.end(), kernels), fallbacks.end()) << describe(r);
 }
 
+// A tuning variable charnn cannot read is ignored, and it says so.
+TEST_F(CliTest, UnreadableTuningVariablesAreNamedOnStandardError) {
+  const Result r = run({"--version"}, {{"CHARNN_WORK_BLOCKS", "twelve"}, {"CHARNN_BF16_KERNEL", "avx512"}});
+  EXPECT_EQ(r.exit_code, 0) << describe(r);
+  EXPECT_EQ(r.err,
+            "charnn: warning: CHARNN_WORK_BLOCKS=twelve is not a whole number from 1 to 64; ignored\n"
+            "charnn: warning: CHARNN_BF16_KERNEL=avx512 is not amx, avx512_bf16, avx2 or portable; ignored\n");
+  const Result fine = run({"--version"}, {{"CHARNN_WORK_BLOCKS", "12"}, {"CHARNN_BF16_KERNEL", "avx2"}});
+  expect_success(fine);
+  EXPECT_EQ(fine.err, "") << describe(fine);
+}
+
 TEST_F(CliTest, AnOpenBlasCoretypeTheUserSetIsKept) {
   const Result r = run({"--version"}, {{"OPENBLAS_CORETYPE", "Prescott"}});
   expect_success(r);

@@ -86,5 +86,15 @@ TEST(ThreadDeterminism, ThePoolHoldsAtMostOneThreadPerWorkBlock) {
   blas_set_threads(previous);
 }
 
+TEST(ThreadDeterminism, TheWorkBlockSettingIsAWholeNumberFrom1To64) {
+  EXPECT_EQ(work_blocks_setting("12"), 12);
+  EXPECT_EQ(work_blocks_setting("1"), 1);
+  EXPECT_EQ(work_blocks_setting("64"), 64);
+  for (const char* unread : {"0", "65", "-3", "", "12x", "x12", "4.5"}) {
+    EXPECT_FALSE(work_blocks_setting(unread).has_value()) << unread;
+  }
+  EXPECT_FALSE(work_blocks_setting(nullptr).has_value());
+}
+
 }  // namespace
 }  // namespace charnn

@@ -8,9 +8,11 @@
 #include "charnn/nn/blas.h"
 #include "charnn/nn/blas_kernels.h"
 #include "cli/commands.h"
+#include "cli/environment_check.h"
 
 int main(int argc, char** argv) {
   charnn::reexecute_with_fitting_blas_kernels(argv);
+  charnn::cli::warn_about_unread_settings();
   CLI::App app{"charnn: character-level LSTM language models, trained and sampled on the CPU.\n\n"
                "Examples:\n"
                "  charnn train --preset municipios --out runs/municipios\n"

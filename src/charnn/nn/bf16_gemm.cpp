@@ -253,6 +253,13 @@ bool bf16_uses_amx() { return chosen_kernel() == Bf16Kernel::amx; }
 
 const char* bf16_products_engine() { return kKernelNames[static_cast<int>(chosen_kernel())]; }
 
+bool bf16_kernel_name_known(const char* name) {
+  for (const char* known : kKernelNames) {
+    if (std::strcmp(name, known) == 0) return true;
+  }
+  return false;
+}
+
 void bf16_gemm(float* C, size_t ldc, const BFloat16* A, const BFloat16* packed, int M, int N, int K, bool accumulate) {
   if (M <= 0 || N <= 0) return;
   switch (chosen_kernel()) {

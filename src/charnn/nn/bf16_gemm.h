@@ -65,5 +65,7 @@ bool bf16_uses_amx();
 // allows only that kernel and slower ones (tests pin the portable loop so);
 // CHARNN_NO_AMX=1 allows all but AMX.
 const char* bf16_products_engine();
+// Whether `name` is one of those kernel names (what CHARNN_BF16_KERNEL takes).
+bool bf16_kernel_name_known(const char* name);
 
 }  // namespace charnn

@@ -119,14 +119,18 @@ ThreadPool& the_pool() {
 
 }  // namespace
 
+std::optional<int> work_blocks_setting(const char* value) {
+  if (value == nullptr) return std::nullopt;
+  char* end = nullptr;
+  const long blocks = std::strtol(value, &end, 10);
+  if (end == value || *end != '\0' || blocks < 1 || blocks > 64) return std::nullopt;
+  return static_cast<int>(blocks);
+}
+
 int work_blocks() {
   static const int blocks = [] {
-    // A malformed value is ignored rather than fatal: it only tunes the cut.
-    if (const char* forced = std::getenv("CHARNN_WORK_BLOCKS")) {
-      char* end = nullptr;
-      const long value = std::strtol(forced, &end, 10);
-      if (end != forced && *end == '\0' && value >= 1 && value <= 64) return static_cast<int>(value);
-    }
+    // A malformed value is ignored rather than fatal (it only tunes the cut); the CLI warns.
+    if (const std::optional<int> forced = work_blocks_setting(std::getenv("CHARNN_WORK_BLOCKS"))) return *forced;
     return std::clamp(hardware_threads(), 4, 16);
   }();
   return blocks;

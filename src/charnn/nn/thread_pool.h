@@ -6,6 +6,8 @@
 // LSTMs or the BLAS; blas.h sets the thread count.
 #pragma once
 
+#include <optional>
+
 namespace charnn {
 
 // A non-owning reference to a callable taking a task index, so handing a
@@ -30,6 +32,9 @@ class TaskRef {
 // pool holds at most this many threads: more would only spin at every
 // hand-off.
 int work_blocks();
+// CHARNN_WORK_BLOCKS's value as work_blocks() reads it: a whole number from 1
+// to 64, else nothing (and work_blocks() ignores it; the CLI says so).
+std::optional<int> work_blocks_setting(const char* value);
 
 // Runs task(k) for every k in [0, tasks); thread i takes k = i, i + threads,
 // ... (the calling thread is thread 0). Tasks must not depend on one another.
