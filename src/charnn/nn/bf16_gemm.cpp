@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -215,15 +216,20 @@ enum class Bf16Kernel { portable, avx2, avx512_bf16, amx };  // slowest to faste
 
 constexpr const char* kKernelNames[] = {"portable", "avx2", "avx512_bf16", "amx"};
 
+std::optional<Bf16Kernel> kernel_named(const char* name) {
+  for (int k = 0; k < 4; ++k) {
+    if (std::strcmp(name, kKernelNames[k]) == 0) return static_cast<Bf16Kernel>(k);
+  }
+  return std::nullopt;
+}
+
 // The fastest kernel the switches allow: CHARNN_BF16_KERNEL=NAME that one or
 // a slower one (a name it does not know allows any), CHARNN_NO_AMX=1 (the
 // older switch) all but AMX; both together, the stricter.
 Bf16Kernel fastest_allowed() {
   Bf16Kernel allowed = Bf16Kernel::amx;
   if (const char* name = std::getenv("CHARNN_BF16_KERNEL"); name != nullptr) {
-    for (int k = 0; k < 4; ++k) {
-      if (std::strcmp(name, kKernelNames[k]) == 0) allowed = static_cast<Bf16Kernel>(k);
-    }
+    allowed = kernel_named(name).value_or(allowed);
   }
   const char* no_amx = std::getenv("CHARNN_NO_AMX");
   if (no_amx != nullptr && no_amx[0] != '\0' && std::strcmp(no_amx, "0") != 0) {
@@ -254,10 +260,7 @@ bool bf16_uses_amx() { return chosen_kernel() == Bf16Kernel::amx; }
 const char* bf16_products_engine() { return kKernelNames[static_cast<int>(chosen_kernel())]; }
 
 bool bf16_kernel_name_known(const char* name) {
-  for (const char* known : kKernelNames) {
-    if (std::strcmp(name, known) == 0) return true;
-  }
-  return false;
+  return kernel_named(name).has_value();
 }
 
 void bf16_gemm(float* C, size_t ldc, const BFloat16* A, const BFloat16* packed, int M, int N, int K, bool accumulate) {

@@ -30,7 +30,7 @@ uint32_t pair_at(const BFloat16* a) {
   return pair;
 }
 
-// C rows m of the tile, columns of NP panels, `width` of them real (at most
+// MR rows of C by NP panels of columns, `width` of them real (at most
 // NP * 16). Pairs past K are zero in A and in P, so they add nothing.
 template <int MR, int NP>
 __attribute__((target("avx512f,avx512bf16"))) void tile(float* C, size_t ldc, const BFloat16* A, size_t lda,
