@@ -13,7 +13,7 @@ the median over repeats, so a neighbour's load on a shared machine hits both.
 charnn also runs with bf16 products (`charnn bench --precision bf16`,
 interleaved like the others, training and sampling), and the table gains rows
 for it against PyTorch and oneDNN, naming the kernel its bf16 products run on
-(AMX tiles, AVX512-BF16 or AVX2, as a short probe run reports). Where that is
+(AMX tiles, AVX-512, AVX512-BF16 or AVX2, as a short probe run reports). Where that is
 the portable correctness loop (no AVX2; or CHARNN_BF16_KERNEL=portable), not a
 speed path, every charnn bf16 row, column and line is left out, with a line on
 standard error saying so.
@@ -160,8 +160,8 @@ def onednn_rates(binary, config, threads, seconds, dtype):
 
 
 def charnn_bf16_kernel(binary):
-    """The kernel charnn's bf16 products run on here (amx, avx512_bf16, avx2 or
-    portable), from a short probe run."""
+    """The kernel charnn's bf16 products run on here (amx, avx512_bf16, avx512,
+    avx2 or portable), from a short probe run."""
     out = subprocess.run([binary, "bench", "--config", "A", "--threads", "1", "--seconds", "0.01",
                           "--precision", "bf16", "--json"], check=True, capture_output=True, text=True).stdout
     j = json.loads(out)
@@ -337,7 +337,7 @@ def main():
     charnn_lines = f"(charnn side: `charnn bench --config A|B --threads 1|2 --json --seconds {args.seconds}`)"
     if with_bf16:
         bf16_products = {"amx": "AMX tiles", "avx512_bf16": "AVX512-BF16 (no AMX)",
-                         "avx2": "AVX2, widened to f32 (no AMX)"}[bf16_kernel]
+                         "avx512": "AVX-512, widened to f32 (no AMX)", "avx2": "AVX2, widened to f32 (no AMX)"}[bf16_kernel]
         charnn_lines = (f"(charnn side: `charnn bench --config A|B --threads 1|2 [--precision bf16] --json "
                         f"--seconds {args.seconds}`;\n  charnn bf16: products of bf16-rounded operands summed in "
                         f"f32, on {bf16_products}, f32 weights; in training\n  and in sampling)")

@@ -132,6 +132,7 @@ TEST_P(Bf16Gemm, MatchesAPlainLoopOverTheRoundedOperands) {
   if (bf16_kernels::avx512_bf16_supported()) {
     expect_products_match(bf16_kernels::gemm_avx512_bf16, "avx512_bf16", GetParam());
   }
+  if (bf16_kernels::avx512f_supported()) expect_products_match(bf16_kernels::gemm_avx512, "avx512", GetParam());
   if (bf16_kernels::avx2_fma_supported()) expect_products_match(bf16_kernels::gemm_avx2, "avx2", GetParam());
 }
 
@@ -150,6 +151,7 @@ INSTANTIATE_TEST_SUITE_P(Shapes, Bf16Gemm,
 std::vector<std::pair<const char*, Engine>> kernels_here() {
   std::vector<std::pair<const char*, Engine>> kernels{{"dispatched", bf16_gemm}, {"portable", bf16_gemm_portable}};
   if (bf16_kernels::avx512_bf16_supported()) kernels.emplace_back("avx512_bf16", bf16_kernels::gemm_avx512_bf16);
+  if (bf16_kernels::avx512f_supported()) kernels.emplace_back("avx512", bf16_kernels::gemm_avx512);
   if (bf16_kernels::avx2_fma_supported()) kernels.emplace_back("avx2", bf16_kernels::gemm_avx2);
   return kernels;
 }

@@ -291,7 +291,7 @@ TEST_F(CliTest, TextWithMoreThan256DistinctCharactersTrainsResumesAndEvaluates) 
 // Set for every run below, so the bf16 warning is the same on every host.
 const EnvChanges kPortableBf16 = {{"CHARNN_BF16_KERNEL", "portable"}};
 const std::string kPortableBf16Notice =
-    "charnn: bf16: the bf16 products run on a portable loop (no AMX, AVX512-BF16 or AVX2), far slower than f32\n";
+    "charnn: bf16: the bf16 products run on a portable loop (no AMX, AVX-512 or AVX2), far slower than f32\n";
 
 std::string stored_precision(const Result& info) {
   return nlohmann::json::parse(info.out).at("training").at("precision").get<std::string>();
@@ -361,11 +361,11 @@ TEST_F(CliTest, OpenBlasRunsKernelsThatFitTheCpu) {
 
 // A tuning variable charnn cannot read is ignored, and it says so.
 TEST_F(CliTest, UnreadableTuningVariablesAreNamedOnStandardError) {
-  const Result r = run({"--version"}, {{"CHARNN_WORK_BLOCKS", "twelve"}, {"CHARNN_BF16_KERNEL", "avx512"}});
+  const Result r = run({"--version"}, {{"CHARNN_WORK_BLOCKS", "twelve"}, {"CHARNN_BF16_KERNEL", "avx512bf16"}});
   EXPECT_EQ(r.exit_code, 0) << describe(r);
   EXPECT_EQ(r.err,
             "charnn: warning: CHARNN_WORK_BLOCKS=twelve is not a whole number from 1 to 64; ignored\n"
-            "charnn: warning: CHARNN_BF16_KERNEL=avx512 is not amx, avx512_bf16, avx2 or portable; ignored\n");
+            "charnn: warning: CHARNN_BF16_KERNEL=avx512bf16 is not amx, avx512_bf16, avx512, avx2 or portable; ignored\n");
   const Result fine = run({"--version"}, {{"CHARNN_WORK_BLOCKS", "12"}, {"CHARNN_BF16_KERNEL", "avx2"}});
   expect_success(fine);
   EXPECT_EQ(fine.err, "") << describe(fine);

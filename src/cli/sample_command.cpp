@@ -175,8 +175,8 @@ void add_sample_command(CLI::App& app) {
                   "threads for the model's products (default: the CPUs charnn may run on; at most the work cut, "
                   "4 to 16; same output)");
   cmd->add_option("--precision", o->precision,
-                  "f32 or bf16: the model's products; bf16 reads half the bytes a character (AMX, AVX512-BF16 or "
-                  "AVX2 kernels) and draws slightly different text (default f32)");
+                  "f32 or bf16: the model's products; bf16 reads half the bytes a character (AMX, AVX-512, AVX512-BF16 "
+                  "or AVX2 kernels) and draws slightly different text (default f32)");
   cmd->callback([o] {
     o->sampling.loop_guard = !o->no_loop_guard;
     o->sampling.precision = precision_option(o->precision);

@@ -74,7 +74,7 @@ void warn_if_bf16_without_amx(const TrainConfig& train, const TrainReporter& rep
   if (train.precision != Precision::bf16 || bf16_uses_amx()) return;
   const std::string_view kernel = bf16_products_engine();
   if (kernel == "portable") {
-    reporter.notice("bf16: the bf16 products run on a portable loop (no AMX, AVX512-BF16 or AVX2), far slower than f32");
+    reporter.notice("bf16: the bf16 products run on a portable loop (no AMX, AVX-512 or AVX2), far slower than f32");
   } else {
     reporter.notice(fmt::format("bf16: AMX is not in use; the bf16 products run on {}, slower than f32 for "
                                 "training (sampling gains: it reads half the bytes)",

@@ -1,6 +1,7 @@
 // The bf16 products' AMX kernel, portable loop and dispatch; see bf16_gemm.h
-// for the layouts (conversion and packing: bf16_pack.cpp; the AVX512-BF16 and
-// AVX2 kernels: bf16_gemm_avx512.cpp, bf16_gemm_avx2.cpp).
+// for the layouts (conversion and packing: bf16_pack.cpp; the AVX512-BF16,
+// AVX-512F and AVX2 kernels: bf16_gemm_avx512.cpp,
+// bf16_gemm_avx512_widening.cpp, bf16_gemm_avx2.cpp).
 // The AMX kernel keeps a block of up to 32 x 32 of C in four tiles for the
 // whole of K; A and P stream through two tiles each. Tile numbers must be
 // literals (the intrinsics paste them into the instruction), hence the fixed
@@ -212,42 +213,64 @@ void bf16_gemm_portable(float* C, size_t ldc, const BFloat16* A, const BFloat16*
 
 namespace {
 
-enum class Bf16Kernel { portable, avx2, avx512_bf16, amx };  // slowest to fastest
+// The fallback ladder, bottom to top: a kernel pinned by name that this CPU
+// lacks falls to the next one down.
+enum class Bf16Kernel { portable, avx2, avx512, avx512_bf16, amx };
 
-constexpr const char* kKernelNames[] = {"portable", "avx2", "avx512_bf16", "amx"};
+constexpr const char* kKernelNames[] = {"portable", "avx2", "avx512", "avx512_bf16", "amx"};
 
 std::optional<Bf16Kernel> kernel_named(const char* name) {
-  for (int k = 0; k < 4; ++k) {
+  for (int k = 0; k < 5; ++k) {
     if (std::strcmp(name, kKernelNames[k]) == 0) return static_cast<Bf16Kernel>(k);
   }
   return std::nullopt;
 }
 
-// The fastest kernel the switches allow: CHARNN_BF16_KERNEL=NAME that one or
-// a slower one (a name it does not know allows any), CHARNN_NO_AMX=1 (the
-// older switch) all but AMX; both together, the stricter.
-Bf16Kernel fastest_allowed() {
-  Bf16Kernel allowed = Bf16Kernel::amx;
-  if (const char* name = std::getenv("CHARNN_BF16_KERNEL"); name != nullptr) {
-    allowed = kernel_named(name).value_or(allowed);
-  }
-  const char* no_amx = std::getenv("CHARNN_NO_AMX");
-  if (no_amx != nullptr && no_amx[0] != '\0' && std::strcmp(no_amx, "0") != 0) {
-    allowed = std::min(allowed, Bf16Kernel::avx512_bf16);
-  }
-  return allowed;
+// The kernel the switches pin, if any: CHARNN_BF16_KERNEL=NAME (a name it
+// does not know pins nothing).
+std::optional<Bf16Kernel> pinned_kernel() {
+  const char* name = std::getenv("CHARNN_BF16_KERNEL");
+  return name == nullptr ? std::nullopt : kernel_named(name);
 }
 
+// CHARNN_NO_AMX=1, the older switch: anything but AMX.
+bool amx_refused() {
+  const char* no_amx = std::getenv("CHARNN_NO_AMX");
+  return no_amx != nullptr && no_amx[0] != '\0' && std::strcmp(no_amx, "0") != 0;
+}
+
+#if defined(__x86_64__)
+bool runs_here(Bf16Kernel kernel) {
+  switch (kernel) {
+    case Bf16Kernel::amx: return cpu_has_amx_bf16();
+    case Bf16Kernel::avx512_bf16: return bf16_kernels::avx512_bf16_supported();
+    case Bf16Kernel::avx512: return bf16_kernels::avx512f_supported();
+    case Bf16Kernel::avx2: return bf16_kernels::avx2_fma_supported();
+    default: return true;
+  }
+}
+#endif
+
+// A pinned kernel, or the next one down the ladder that this CPU runs. With
+// nothing pinned, the fastest: AMX, then on Intel the AVX-512F widening
+// kernel, as vdpbf16ps runs at half the FMAs' rate there (86 against 152-157
+// GFLOP/s a core on an Emerald Rapids Xeon); elsewhere (AMD Zen 4 and 5)
+// vdpbf16ps first, as those cores are documented to run it at the FMAs' rate
+// or better (not measured here). With CHARNN_NO_AMX as well, the stricter.
 Bf16Kernel chosen_kernel() {
   static const Bf16Kernel chosen = [] {
-    const Bf16Kernel allowed = fastest_allowed();
+    const std::optional<Bf16Kernel> pinned = pinned_kernel();
+    Bf16Kernel top = pinned.value_or(Bf16Kernel::amx);
+    if (amx_refused()) top = std::min(top, Bf16Kernel::avx512_bf16);
 #if defined(__x86_64__)
     // The tile state is requested only when AMX is allowed and present.
-    if (allowed >= Bf16Kernel::amx && cpu_has_amx_bf16() && request_tile_state()) return Bf16Kernel::amx;
-    if (allowed >= Bf16Kernel::avx512_bf16 && bf16_kernels::avx512_bf16_supported()) return Bf16Kernel::avx512_bf16;
-    if (allowed >= Bf16Kernel::avx2 && bf16_kernels::avx2_fma_supported()) return Bf16Kernel::avx2;
+    if (top == Bf16Kernel::amx && runs_here(Bf16Kernel::amx) && request_tile_state()) return Bf16Kernel::amx;
+    const bool widening_first = pinned != Bf16Kernel::avx512_bf16 && __builtin_cpu_is("intel");
+    if (widening_first && top >= Bf16Kernel::avx512 && runs_here(Bf16Kernel::avx512)) return Bf16Kernel::avx512;
+    for (Bf16Kernel k : {Bf16Kernel::avx512_bf16, Bf16Kernel::avx512, Bf16Kernel::avx2}) {
+      if (top >= k && runs_here(k)) return k;
+    }
 #endif
-    (void)allowed;
     return Bf16Kernel::portable;
   }();
   return chosen;
@@ -269,6 +292,7 @@ void bf16_gemm(float* C, size_t ldc, const BFloat16* A, const BFloat16* packed, 
 #if defined(__x86_64__)
     case Bf16Kernel::amx: gemm_amx(C, ldc, A, packed, M, N, K, accumulate); return;
     case Bf16Kernel::avx512_bf16: bf16_kernels::gemm_avx512_bf16(C, ldc, A, packed, M, N, K, accumulate); return;
+    case Bf16Kernel::avx512: bf16_kernels::gemm_avx512(C, ldc, A, packed, M, N, K, accumulate); return;
     case Bf16Kernel::avx2: bf16_kernels::gemm_avx2(C, ldc, A, packed, M, N, K, accumulate); return;
 #endif
     default: bf16_gemm_portable(C, ldc, A, packed, M, N, K, accumulate); return;

@@ -1,9 +1,9 @@
 // Products for --precision bf16: both operands rounded to bfloat16 (the top
 // half of an f32, round to nearest even), sums kept in f32. On CPUs with AMX
-// the products run on its tiles, on CPUs with AVX512-BF16 on vdpbf16ps, with
-// AVX2 as f32 FMAs of the widened values; elsewhere a portable loop computes
-// the same sums of the same rounded operands (not the same bits: each kernel
-// adds the products in its own order). Conversion and packing live here too,
+// the products run on its tiles, otherwise as f32 FMAs of the widened values
+// (AVX-512F or AVX2) or on vdpbf16ps (AMD's AVX512-BF16); elsewhere a
+// portable loop computes the same sums of the same rounded operands (not the
+// same bits: each kernel adds the products in its own order). Conversion and packing live here too,
 // because their layouts are the kernels' contract.
 //
 // Legend: C (M, N) += A (M, K) P (K, N).
@@ -60,9 +60,11 @@ void bf16_gemm_portable(float* C, size_t ldc, const BFloat16* A, const BFloat16*
 // granted this process the tile state, and the switches below allow it.
 bool bf16_uses_amx();
 // The kernel bf16_gemm runs in this process, the fastest the CPU has:
-// "amx"; "avx512_bf16" (vdpbf16ps); "avx2" (bf16 widened to f32, FMA);
+// "amx"; "avx512" (bf16 widened to f32, AVX-512F FMAs: Intel without AMX);
+// "avx512_bf16" (vdpbf16ps: AMD Zen 4 and 5); "avx2" (widened, AVX2 FMAs);
 // "portable", a correctness loop far slower than f32. CHARNN_BF16_KERNEL=NAME
-// allows only that kernel and slower ones (tests pin the portable loop so);
+// pins that kernel, or where the CPU lacks it the next one down the ladder
+// amx, avx512_bf16, avx512, avx2, portable (tests pin each kernel so);
 // CHARNN_NO_AMX=1 allows all but AMX.
 const char* bf16_products_engine();
 // Whether `name` is one of those kernel names (what CHARNN_BF16_KERNEL takes).

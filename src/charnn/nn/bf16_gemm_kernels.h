@@ -15,6 +15,13 @@ bool avx512_bf16_supported();
 void gemm_avx512_bf16(float* C, size_t ldc, const BFloat16* A, const BFloat16* packed, int M, int N, int K,
                       bool accumulate);
 
+// AVX-512F, widening bf16 to f32 (Intel CPUs without AMX: about twice
+// vdpbf16ps's rate there; Ice Lake and Tiger Lake laptops, which lack
+// AVX512-BF16).
+bool avx512f_supported();
+void gemm_avx512(float* C, size_t ldc, const BFloat16* A, const BFloat16* packed, int M, int N, int K,
+                 bool accumulate);
+
 // AVX2 + FMA, widening bf16 to f32 (most laptops and desktops: no AVX-512).
 bool avx2_fma_supported();
 void gemm_avx2(float* C, size_t ldc, const BFloat16* A, const BFloat16* packed, int M, int N, int K, bool accumulate);

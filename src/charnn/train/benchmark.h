@@ -41,7 +41,7 @@ struct BenchResult {
   int streams = 0;
   Precision precision = Precision::f32;  // of every measurement
   bool amx = false;                      // bf16 products run on AMX tiles in this process
-  std::string bf16_engine;               // bf16_products_engine(): amx, avx512_bf16, avx2 or portable
+  std::string bf16_engine;               // bf16_products_engine(): amx, avx512_bf16, avx512, avx2 or portable
 };
 
 BenchResult run_benchmark(const BenchOptions& options);
