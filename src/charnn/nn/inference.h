@@ -1,6 +1,8 @@
 // Running the model forward one character at a time for S independent streams
 // (S = 1 for a single sample), carrying each stream's (h, c) across steps.
-// Dropout is off. Buffers are allocated once; step() allocates nothing.
+// Dropout is off. Buffers are allocated once; step() allocates nothing. Many
+// streams of a small model step as blocks of streams on the pool; otherwise
+// all streams step together and each product is split by columns.
 // The weights are copied at construction into the layouts the step reads
 // fastest (layer 0's W_ih transposed, every other matrix packed in panels; see
 // packed_gemm.h): a state keeps stepping with the weights the model had then;
@@ -37,9 +39,14 @@ class InferenceState {
   const float* step(const int32_t* tokens);
 
  private:
-  // C (S, N) += A (S, K) W, where W is packed as f32 or as bf16 (the one of
-  // this state's precision; the other is empty).
-  void multiply(float* C, int N, const float* A, int K, const AlignedVector<float>& f32,
+  // Streams [begin, end), stepped as block `block` of the step's blocks.
+  struct Rows {
+    int begin, end, block;
+  };
+  void step_rows(Rows rows, const int32_t* tokens);
+  // Rows `rows` of C (S, N) += A (S, K) W, where W is packed as f32 or as
+  // bf16 (the one of this state's precision; the other is empty).
+  void multiply(Rows rows, float* C, int N, const float* A, int K, const AlignedVector<float>& f32,
                 const AlignedVector<BFloat16>& bf16);
 
   const Model& model_;
@@ -55,7 +62,8 @@ class InferenceState {
   // With bf16, in place of the f32 packings above (bf16_gemm.h layouts):
   std::vector<AlignedVector<BFloat16>> w_ih_bf16_, w_hh_bf16_;  // per layer, as w_ih_packed_, w_hh_packed_
   AlignedVector<BFloat16> fc_bf16_;
-  AlignedVector<BFloat16> rows_bf16_;  // (S + spare, bf16_row_stride(H)) the state being multiplied
+  AlignedVector<BFloat16> rows_bf16_;  // (S + spare per block, bf16_row_stride(H)) the state being multiplied
+  int stream_blocks_ = 1;  // 1: every stream together, products split by columns; else blocks of streams
 };
 
 }  // namespace charnn
