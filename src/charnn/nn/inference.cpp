@@ -146,11 +146,11 @@ InferenceState::InferenceState(const Model& model, int streams, Precision precis
     weight_bytes += (w_ih_packed_[layer].size() + w_hh_packed_[layer].size()) * sizeof(float) +
                     (w_ih_bf16_[layer].size() + w_hh_bf16_[layer].size()) * sizeof(BFloat16);
   }
-  stream_blocks_ = streams >= 2 * work_blocks() && weight_bytes <= kStreamSplitBytes ? work_blocks() : 1;
+  split_streams_ = streams >= 2 * work_blocks() && weight_bytes <= kStreamSplitBytes;
   if (bf16) {
     // Each block converts its rows into its own stretch, kBf16SpareRows
     // readable rows after its last (bf16_gemm.h) that no other block writes.
-    const size_t rows = static_cast<size_t>(streams) + static_cast<size_t>(stream_blocks_) * kBf16SpareRows;
+    const size_t rows = static_cast<size_t>(streams) + static_cast<size_t>(work_blocks()) * kBf16SpareRows;
     rows_bf16_.assign(rows * static_cast<size_t>(bf16_row_stride(H)), 0);
   }
 }
@@ -186,11 +186,15 @@ void InferenceState::reset_stream(int s) {
 }
 
 const float* InferenceState::step(const int32_t* tokens) {
-  if (stream_blocks_ == 1) {
+  // One block a thread, so each reads the weights once a step. Streams are
+  // computed alone, so unlike a product's columns this cut may follow the
+  // thread count without changing a bit.
+  const int blocks = split_streams_ ? parallel_threads() : 1;
+  if (blocks == 1) {
     step_rows({0, streams_, 0}, tokens);
   } else {
-    const int per = (streams_ + stream_blocks_ - 1) / stream_blocks_;
-    parallel_for(stream_blocks_, [&](int b) {
+    const int per = (streams_ + blocks - 1) / blocks;
+    parallel_for(blocks, [&](int b) {
       const int r0 = std::min(streams_, b * per), r1 = std::min(streams_, r0 + per);
       if (r0 < r1) step_rows({r0, r1, b}, tokens);
     });

@@ -63,7 +63,7 @@ class InferenceState {
   std::vector<AlignedVector<BFloat16>> w_ih_bf16_, w_hh_bf16_;  // per layer, as w_ih_packed_, w_hh_packed_
   AlignedVector<BFloat16> fc_bf16_;
   AlignedVector<BFloat16> rows_bf16_;  // (S + spare per block, bf16_row_stride(H)) the state being multiplied
-  int stream_blocks_ = 1;  // 1: every stream together, products split by columns; else blocks of streams
+  bool split_streams_ = false;  // step blocks of streams, one a thread (else split each product's columns)
 };
 
 }  // namespace charnn
