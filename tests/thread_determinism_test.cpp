@@ -7,6 +7,7 @@
 // number is summed by the same code in the same order.
 // OpenBLAS itself always runs single-threaded inside a task. CMake runs these
 // tests again with CHARNN_WORK_BLOCKS=12 (ragged blocks, more than threads).
+#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -83,6 +84,29 @@ TEST(ThreadDeterminism, ThePoolHoldsAtMostOneThreadPerWorkBlock) {
   EXPECT_EQ(blas_threads(), work_blocks());
   blas_set_threads(0);
   EXPECT_EQ(blas_threads(), 1);
+  blas_set_threads(previous);
+}
+
+// Batched sampling runs whole steps as tasks, and the products inside them
+// call parallel_for again: those calls run every task inline, on the task's
+// own thread, with 1 thread or several.
+TEST(ThreadDeterminism, AParallelForInsideATaskRunsInlineOnThatThread) {
+  const int previous = blas_threads();
+  for (const int threads : {1, 2}) {
+    blas_set_threads(threads);
+    std::vector<std::thread::id> outer(2);
+    std::vector<std::vector<std::thread::id>> inner(2, std::vector<std::thread::id>(5));
+    parallel_for(2, [&](int t) {
+      outer[static_cast<size_t>(t)] = std::this_thread::get_id();
+      parallel_for(5, [&](int k) { inner[static_cast<size_t>(t)][static_cast<size_t>(k)] = std::this_thread::get_id(); });
+    });
+    for (int t = 0; t < 2; ++t) {
+      for (int k = 0; k < 5; ++k) {
+        EXPECT_EQ(inner[static_cast<size_t>(t)][static_cast<size_t>(k)], outer[static_cast<size_t>(t)])
+            << threads << " threads, task " << t << ", inner task " << k;
+      }
+    }
+  }
   blas_set_threads(previous);
 }
 

@@ -31,6 +31,22 @@ namespace {
 // About 0.1 ms of pause instructions before a waiter sleeps.
 constexpr int kSpinsBeforeSleep = 2000;
 
+// Whether this thread is running a task of the pool: a parallel_run made from
+// a task then runs its tasks inline, without touching the pool's locks (the
+// caller already holds them).
+thread_local bool running_a_task = false;
+
+// Runs tasks [0, tasks) in steps of `step` from `first` on this thread,
+// flagged as a task.
+void run_tasks(const TaskRef& task, int first, int tasks, int step) {
+  struct Flag {
+    bool before = running_a_task;
+    Flag() { running_a_task = true; }
+    ~Flag() { running_a_task = before; }
+  } flag;
+  for (int k = first; k < tasks; k += step) task(k);
+}
+
 template <class T, class Done>
 void wait_until(const std::atomic<T>& value, Done done) {
   for (int i = 0; i < kSpinsBeforeSleep; ++i) {
@@ -61,7 +77,7 @@ class ThreadPool {
   void run(int tasks, TaskRef task) {
     std::unique_lock<std::mutex> busy(busy_, std::try_to_lock);
     if (!busy.owns_lock() || threads_ == 1 || tasks <= 1) {
-      for (int k = 0; k < tasks; ++k) task(k);
+      run_tasks(task, 0, tasks, 1);
       return;
     }
     task_ = &task;
@@ -69,7 +85,7 @@ class ThreadPool {
     pending_.store(threads_ - 1, std::memory_order_relaxed);
     generation_.fetch_add(1, std::memory_order_release);
     generation_.notify_all();
-    for (int k = 0; k < tasks; k += threads_) task(k);
+    run_tasks(task, 0, tasks, threads_);
     wait_until(pending_, [](int p) { return p == 0; });
   }
 
@@ -80,8 +96,7 @@ class ThreadPool {
       wait_until(generation_, [seen](uint32_t g) { return g != seen; });
       seen = generation_.load(std::memory_order_acquire);
       if (stop_.load(std::memory_order_relaxed)) return;
-      const TaskRef& task = *task_;
-      for (int k = id; k < tasks_; k += threads_) task(k);
+      run_tasks(*task_, id, tasks_, threads_);
       if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) pending_.notify_one();
     }
   }
@@ -136,7 +151,13 @@ int work_blocks() {
   return blocks;
 }
 
-void parallel_run(int tasks, TaskRef task) { the_pool().run(tasks, task); }
+void parallel_run(int tasks, TaskRef task) {
+  if (running_a_task) {
+    run_tasks(task, 0, tasks, 1);
+    return;
+  }
+  the_pool().run(tasks, task);
+}
 
 void parallel_set_threads(int threads) {
   threads = usable_threads(threads);

@@ -2,7 +2,9 @@
 // list of tasks and returns when all are done (fork-join). Kernels cut their
 // work into a number of tasks that does not depend on the thread count, so a
 // result is computed by the same code in the same order whatever the count:
-// one thread runs the same tasks one after another. This file knows nothing of
+// one thread runs the same tasks one after another. (A cut into wholly
+// independent computations, such as batched sampling's blocks of streams, may
+// follow the count: no sum spans two blocks.) This file knows nothing of
 // LSTMs or the BLAS; blas.h sets the thread count.
 #pragma once
 
