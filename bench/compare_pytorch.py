@@ -13,10 +13,10 @@ the median over repeats, so a neighbour's load on a shared machine hits both.
 charnn also runs with bf16 products (`charnn bench --precision bf16`,
 interleaved like the others, training and sampling), and the table gains rows
 for it against PyTorch and oneDNN, naming the kernel its bf16 products run on
-(AMX tiles, AVX-512, AVX512-BF16 or AVX2, as a short probe run reports). Where that is
-the portable correctness loop (no AVX2; or CHARNN_BF16_KERNEL=portable), not a
-speed path, every charnn bf16 row, column and line is left out, with a line on
-standard error saying so.
+(AMX tiles, AVX-512, AVX512-BF16 or AVX2, as a short probe run reports).
+Where that is the portable correctness loop (no AVX2; or
+CHARNN_BF16_KERNEL=portable), not a speed path, every charnn bf16 row, column
+and line is left out, with a line on standard error saying so.
 
 PyTorch runs on the OpenBLAS kernels charnn runs on (`charnn --version` names
 them): where OpenBLAS falls back to SSE3 kernels on a CPU model it does not

@@ -115,7 +115,7 @@ void BM_packed_recurrent_gemm(benchmark::State& state) {
 BENCHMARK(BM_packed_recurrent_gemm)->Arg(250)->Arg(700);
 
 // C (M, N) += A (M, K) P (K, N) in bf16 on the fastest bf16 kernel here (the
-// label names it; CHARNN_BF16_KERNEL picks a slower one), one thread (args:
+// label names it; CHARNN_BF16_KERNEL=NAME pins another), one thread (args:
 // M, N, K): one sampling stream 1 x 2800 x 700, the recurrent shape
 // 32 x 2800 x 700 and the input projection 1600 x 2800 x 700 of config B.
 // BM_f32_gemm is the BLAS beside it.

@@ -1,11 +1,14 @@
 // bf16 rounding against a brute-force nearest search, and the bf16 products
-// (AMX, AVX512-BF16 and AVX2 where the CPU has them, and the portable twin)
+// (AMX, AVX512-BF16, AVX-512F and AVX2 where the CPU has them, and the
+// portable twin)
 // against a plain loop in double over the same rounded operands, at ragged
 // sizes: rows below, at and above each kernel's tile, columns around the
 // 16-wide panel and the kernels' panel groups, depths around the 32-value tile
 // row, and split calls at panel boundaries.
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
+#include <string>
 #include <limits>
 #include <utility>
 #include <vector>
@@ -140,7 +143,8 @@ INSTANTIATE_TEST_SUITE_P(Shapes, Bf16Gemm,
                          ::testing::Values(Case{1, 1, 1}, Case{1, 16, 32}, Case{3, 7, 5}, Case{15, 17, 31},
                                            Case{16, 16, 32}, Case{17, 33, 33}, Case{32, 32, 64}, Case{33, 48, 100},
                                            Case{50, 40, 65}, Case{32, 176, 700}, Case{64, 15, 200},
-                                           Case{1, 300, 70}, Case{1, 64, 31}, Case{9, 49, 64}, Case{24, 130, 33}),
+                                           Case{1, 300, 70}, Case{1, 64, 31}, Case{1, 120, 40}, Case{9, 49, 64},
+                                           Case{24, 130, 33}),
                          [](const auto& param_info) {
                            const Case& c = param_info.param;
                            return fmt::format("M{}_N{}_K{}", c.M, c.N, c.K);
@@ -179,6 +183,45 @@ TEST(Bf16Gemm, SplittingColumnsAtPanelsGivesTheSameBits) {
       }
     }
   }
+}
+
+// The AVX-512F and AVX2 kernels both run one FMA chain per element, even k
+// then odd k of each pair, from C or zero: the same bits, so a bf16 run keeps
+// its bits between a laptop with AVX2 and an Intel server without AMX.
+TEST(Bf16Gemm, TheWideningKernelsGiveTheSameBits) {
+  if (!bf16_kernels::avx512f_supported() || !bf16_kernels::avx2_fma_supported()) {
+    GTEST_SKIP() << "needs AVX-512F and AVX2";
+  }
+  for (const Case shape : {Case{1, 300, 90}, Case{1, 120, 41}, Case{37, 300, 90}, Case{50, 45, 700}}) {
+    const auto [M, N, K] = shape;
+    const auto A_src = random_matrix(static_cast<size_t>(M) * K, 7);
+    const auto W = random_matrix(static_cast<size_t>(K) * N, 8);
+    const size_t lda = static_cast<size_t>(bf16_row_stride(K));
+    std::vector<BFloat16> A((static_cast<size_t>(M) + kBf16SpareRows) * lda, 0);
+    convert_rows_bf16(A.data(), lda, A_src.data(), K, M, K);
+    std::vector<BFloat16> packed(bf16_packed_size(K, N));
+    pack_bf16(packed.data(), W.data(), N, 1, K, N);
+    for (const bool accumulate : {false, true}) {
+      std::vector<float> wide512(static_cast<size_t>(M) * N, 0.25f), wide256 = wide512;
+      bf16_kernels::gemm_avx512(wide512.data(), N, A.data(), packed.data(), M, N, K, accumulate);
+      bf16_kernels::gemm_avx2(wide256.data(), N, A.data(), packed.data(), M, N, K, accumulate);
+      EXPECT_EQ(wide512, wide256) << fmt::format("M {} N {} K {}, accumulate {}", M, N, K, accumulate);
+    }
+  }
+}
+
+// The per-kernel suites (tests/CMakeLists.txt) pin each kernel: the pinned
+// one must be the one in use wherever the CPU runs it, or they would test
+// another kernel twice.
+TEST(Bf16Gemm, APinnedKernelTheCpuRunsIsTheOneInUse) {
+  const char* pinned = std::getenv("CHARNN_BF16_KERNEL");
+  if (pinned == nullptr) GTEST_SKIP() << "no kernel pinned";
+  const std::string name = pinned;
+  const bool runs_here = name == "portable" || (name == "avx2" && bf16_kernels::avx2_fma_supported()) ||
+                         (name == "avx512" && bf16_kernels::avx512f_supported()) ||
+                         (name == "avx512_bf16" && bf16_kernels::avx512_bf16_supported());
+  if (!runs_here) GTEST_SKIP() << name << " does not run on this CPU";
+  EXPECT_EQ(bf16_products_engine(), name);
 }
 
 TEST(Bf16Gemm, TransposedConversionReadsColumnsAndZeroesThePadding) {

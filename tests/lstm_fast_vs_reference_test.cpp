@@ -98,6 +98,9 @@ TEST(FastVsReference, InferenceBitsDoNotDependOnStreamsOrThreads) {
   expect_streams_match_alone(testing::random_model(testing::tiny_config(7, 2, 200, 0.0f), 21), 3, 5);
   // H 300, 17 streams: the cell passes are cut into blocks of streams too.
   expect_streams_match_alone(testing::random_model(testing::tiny_config(9, 1, 300, 0.0f), 23), 17, 3);
+  // 130 streams of a small model, at least two per work block on any machine:
+  // whole steps run as one block of streams per thread (44, 44 and 42 rows).
+  expect_streams_match_alone(testing::random_model(testing::tiny_config(9, 2, 40, 0.0f), 25), 130, 3);
 }
 
 // The bf16 products compute each row of a tile on its own, so the same holds.
@@ -106,6 +109,9 @@ TEST(FastVsReference, Bf16InferenceBitsDoNotDependOnStreamsOrThreads) {
   expect_streams_match_alone(testing::random_model(testing::tiny_config(9, 1, 300, 0.0f), 23), 17, 3,
                              Precision::bf16);
   expect_streams_match_alone(testing::random_model(testing::tiny_config(9, 2, 40, 0.0f), 24), 37, 3, Precision::bf16);
+  // Blocks of more than 16 rows: AMX tiles read spare rows past each block's last.
+  expect_streams_match_alone(testing::random_model(testing::tiny_config(9, 2, 40, 0.0f), 26), 130, 3,
+                             Precision::bf16);
 }
 
 INSTANTIATE_TEST_SUITE_P(AroundVectorWidths, FastVsReference,

@@ -1,7 +1,7 @@
 // The bf16 products' AMX kernel, portable loop and dispatch; see bf16_gemm.h
 // for the layouts (conversion and packing: bf16_pack.cpp; the AVX512-BF16,
-// AVX-512F and AVX2 kernels: bf16_gemm_avx512.cpp,
-// bf16_gemm_avx512_widening.cpp, bf16_gemm_avx2.cpp).
+// AVX-512F and AVX2 kernels: bf16_gemm_avx512_bf16.cpp, bf16_gemm_avx512.cpp,
+// bf16_gemm_avx2.cpp).
 // The AMX kernel keeps a block of up to 32 x 32 of C in four tiles for the
 // whole of K; A and P stream through two tiles each. Tile numbers must be
 // literals (the intrinsics paste them into the instruction), hence the fixed
@@ -214,7 +214,7 @@ void bf16_gemm_portable(float* C, size_t ldc, const BFloat16* A, const BFloat16*
 namespace {
 
 // The fallback ladder, bottom to top: a kernel pinned by name that this CPU
-// lacks falls to the next one down.
+// lacks falls to the next one down (amx: to the fastest of the rest).
 enum class Bf16Kernel { portable, avx2, avx512, avx512_bf16, amx };
 
 constexpr const char* kKernelNames[] = {"portable", "avx2", "avx512", "avx512_bf16", "amx"};
@@ -252,11 +252,12 @@ bool runs_here(Bf16Kernel kernel) {
 #endif
 
 // A pinned kernel, or the next one down the ladder that this CPU runs. With
-// nothing pinned, the fastest: AMX, then on Intel the AVX-512F widening
-// kernel, as vdpbf16ps runs at half the FMAs' rate there (86 against 152-157
-// GFLOP/s a core on an Emerald Rapids Xeon); elsewhere (AMD Zen 4 and 5)
-// vdpbf16ps first, as those cores are documented to run it at the FMAs' rate
-// or better (not measured here). With CHARNN_NO_AMX as well, the stricter.
+// nothing pinned (or amx, missing), the fastest: AMX, then on Intel the
+// AVX-512F widening kernel, as vdpbf16ps runs at half the FMAs' rate there
+// (86 against 145-148 GFLOP/s a core in BM_bf16_gemm on an Emerald Rapids
+// Xeon); elsewhere (AMD Zen 4 and 5) vdpbf16ps first, as those cores are
+// documented to run it at the FMAs' rate or better (not measured here). With
+// CHARNN_NO_AMX as well, the stricter.
 Bf16Kernel chosen_kernel() {
   static const Bf16Kernel chosen = [] {
     const std::optional<Bf16Kernel> pinned = pinned_kernel();

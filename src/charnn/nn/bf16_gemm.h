@@ -3,7 +3,9 @@
 // the products run on its tiles, otherwise as f32 FMAs of the widened values
 // (AVX-512F or AVX2) or on vdpbf16ps (AMD's AVX512-BF16); elsewhere a
 // portable loop computes the same sums of the same rounded operands (not the
-// same bits: each kernel adds the products in its own order). Conversion and packing live here too,
+// same bits: each kernel adds the products in its own order, except that the
+// AVX-512F and AVX2 kernels both run one FMA chain per element in k order and
+// agree bit for bit). Conversion and packing live here too,
 // because their layouts are the kernels' contract.
 //
 // Legend: C (M, N) += A (M, K) P (K, N).
@@ -64,8 +66,9 @@ bool bf16_uses_amx();
 // "avx512_bf16" (vdpbf16ps: AMD Zen 4 and 5); "avx2" (widened, AVX2 FMAs);
 // "portable", a correctness loop far slower than f32. CHARNN_BF16_KERNEL=NAME
 // pins that kernel, or where the CPU lacks it the next one down the ladder
-// amx, avx512_bf16, avx512, avx2, portable (tests pin each kernel so);
-// CHARNN_NO_AMX=1 allows all but AMX.
+// amx, avx512_bf16, avx512, avx2, portable (a missing amx: the fastest of the
+// rest, as if nothing were pinned); tests pin each kernel so. CHARNN_NO_AMX=1
+// allows all but AMX.
 const char* bf16_products_engine();
 // Whether `name` is one of those kernel names (what CHARNN_BF16_KERNEL takes).
 bool bf16_kernel_name_known(const char* name);

@@ -85,19 +85,19 @@ void product_bf16(float* C, int ldc, const BFloat16* A, const AlignedVector<BFlo
   });
 }
 
-// Calls rows(r0, r1) on fixed blocks of the S streams, on the pool when
+// Calls body(r0, r1) on fixed blocks of the S streams, on the pool when
 // there are enough of them; each stream's row is computed alone.
-template <class Rows>
-void for_stream_blocks(int S, int H, Rows&& rows) {
+template <class Body>
+void for_stream_blocks(int S, int H, Body&& body) {
   const int tasks = work_blocks();
   if (S < 2 * tasks || static_cast<double>(S) * H < 4096.0) {
-    rows(0, S);
+    body(0, S);
     return;
   }
   const int per = (S + tasks - 1) / tasks;
   parallel_for(tasks, [&](int t) {
     const int r0 = std::min(S, t * per), r1 = std::min(S, r0 + per);
-    if (r0 < r1) rows(r0, r1);
+    if (r0 < r1) body(r0, r1);
   });
 }
 
