@@ -82,7 +82,8 @@ void add_bench_command(CLI::App& app) {
   cmd->add_option("--seconds", o->seconds, "seconds spent on each measurement (default 3)");
   cmd->add_option("--streams", o->streams, "streams in the batched sampling measurement (default 64)");
   cmd->add_option("--precision", o->precision,
-                  "products in f32 or bf16 (AMX, AVX-512, AVX512-BF16 or AVX2 kernels), for training and sampling (default f32)");
+                  "products in f32 or bf16 (AMX, AVX-512, AVX512-BF16 or AVX2 kernels), for training and sampling "
+                  "(default f32)");
   cmd->add_flag("--json", o->json, "print one JSON object");
   cmd->callback([o] { run_bench(*o); });
 }

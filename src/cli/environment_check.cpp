@@ -16,7 +16,8 @@ void warn_about_unread_settings() {
     fmt::print(stderr, "charnn: warning: CHARNN_WORK_BLOCKS={} is not a whole number from 1 to 64; ignored\n", blocks);
   }
   if (const char* kernel = std::getenv("CHARNN_BF16_KERNEL"); kernel != nullptr && !bf16_kernel_name_known(kernel)) {
-    fmt::print(stderr, "charnn: warning: CHARNN_BF16_KERNEL={} is not amx, avx512_bf16, avx512, avx2 or portable; ignored\n",
+    fmt::print(stderr,
+               "charnn: warning: CHARNN_BF16_KERNEL={} is not amx, avx512_bf16, avx512, avx2 or portable; ignored\n",
                kernel);
   }
 }

@@ -5,8 +5,8 @@
 // portable loop computes the same sums of the same rounded operands (not the
 // same bits: each kernel adds the products in its own order, except that the
 // AVX-512F and AVX2 kernels both run one FMA chain per element in k order and
-// agree bit for bit). Conversion and packing live here too,
-// because their layouts are the kernels' contract.
+// agree bit for bit). Conversion and packing live here too, because their
+// layouts are the kernels' contract.
 //
 // Legend: C (M, N) += A (M, K) P (K, N).
 // A, the left operand, is bf16 row-major with a row stride of
