@@ -3,6 +3,8 @@
 // characters and checks exit codes (0 ok, 1 runtime error, 2 usage error),
 // stdout and the one-line stderr message. The library's behaviour in detail
 // is the unit tests' job, not this file's.
+#include <sched.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -332,6 +334,28 @@ TEST_F(CliTest, BenchJsonNamesTheTrainingPrecision) {
   EXPECT_TRUE(j.at("blas_kernels").is_string()) << j.dump();
 }
 
+// More threads than the CPUs the process may use would wait on each other at
+// every hand-off: --threads is lowered to them, with a notice.
+TEST_F(CliTest, ThreadsBeyondTheAvailableCpusAreLoweredWithANotice) {
+  cpu_set_t all, one;
+  ASSERT_EQ(sched_getaffinity(0, sizeof all, &all), 0);
+  CPU_ZERO(&one);
+  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
+    if (CPU_ISSET(cpu, &all)) {
+      CPU_SET(cpu, &one);
+      break;
+    }
+  }
+  ASSERT_EQ(sched_setaffinity(0, sizeof one, &one), 0);  // the child inherits one CPU
+  const Result r = run({"bench", "--seconds", "0.01", "--threads", "3", "--json"});
+  ASSERT_EQ(sched_setaffinity(0, sizeof all, &all), 0);
+  EXPECT_EQ(r.exit_code, 0) << describe(r);
+  EXPECT_EQ(r.err, "charnn: --threads 3: this process may use 1 CPU; running 1 thread\n") << describe(r);
+  nlohmann::json j;
+  ASSERT_NO_THROW(j = nlohmann::json::parse(r.out)) << describe(r);
+  EXPECT_EQ(j.at("threads"), 1) << j.dump();
+}
+
 // OpenBLAS picks its kernels from the CPU's model number and falls back to
 // SSE3 ones ("Prescott") on a model newer than its table; charnn then
 // re-executes itself with OPENBLAS_CORETYPE set (blas_kernels.h). This
@@ -365,7 +389,8 @@ TEST_F(CliTest, UnreadableTuningVariablesAreNamedOnStandardError) {
   EXPECT_EQ(r.exit_code, 0) << describe(r);
   EXPECT_EQ(r.err,
             "charnn: warning: CHARNN_WORK_BLOCKS=twelve is not a whole number from 1 to 64; ignored\n"
-            "charnn: warning: CHARNN_BF16_KERNEL=avx512bf16 is not amx, avx512_bf16, avx512, avx2 or portable; ignored\n");
+            "charnn: warning: CHARNN_BF16_KERNEL=avx512bf16 is not amx, avx512_bf16, avx512, avx2 or portable; "
+            "ignored\n");
   const Result fine = run({"--version"}, {{"CHARNN_WORK_BLOCKS", "12"}, {"CHARNN_BF16_KERNEL", "avx2"}});
   expect_success(fine);
   EXPECT_EQ(fine.err, "") << describe(fine);

@@ -8,6 +8,7 @@
 #include "charnn/nn/blas.h"
 #include "charnn/train/benchmark.h"
 #include "cli/commands.h"
+#include "cli/threads_option.h"
 
 namespace charnn::cli {
 
@@ -36,7 +37,7 @@ void run_bench(const BenchCliOptions& o) {
     if (o.streams < 1) throw UsageError("--streams must be at least 1");
     options.precision = precision_option(o.precision);
   });
-  options.threads = o.threads;
+  options.threads = o.threads > 0 ? threads_to_run(o.threads) : 0;
   options.seconds = o.seconds;
   options.streams = o.streams;
   const BenchResult r = run_benchmark(options);
@@ -78,7 +79,8 @@ void add_bench_command(CLI::App& app) {
                                               "  charnn bench --config B --precision bf16");
   cmd->add_option("--config", o->config, "A (1x250, T 25, B 32) or B (3x700, T 50, B 32); default A");
   cmd->add_option("--threads", o->threads,
-                  "threads for matrix products (default: the CPUs charnn may run on; at most the work cut, 4 to 16)");
+                  "threads for matrix products (default: the CPUs charnn may use; at most those and the work cut, "
+                  "4 to 16)");
   cmd->add_option("--seconds", o->seconds, "seconds spent on each measurement (default 3)");
   cmd->add_option("--streams", o->streams, "streams in the batched sampling measurement (default 64)");
   cmd->add_option("--precision", o->precision,

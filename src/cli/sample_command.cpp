@@ -12,6 +12,7 @@
 #include "charnn/sample/novelty_report.h"
 #include "charnn/text/utf8.h"
 #include "cli/commands.h"
+#include "cli/threads_option.h"
 #include "cli/training_text.h"
 
 namespace charnn::cli {
@@ -109,7 +110,7 @@ void run_items(const SampleOptions& o, const Model& model, const Vocabulary& voc
 
 void run_sample(const SampleOptions& o) {
   validate(o);
-  if (o.threads) blas_set_threads(*o.threads);
+  if (o.threads) blas_set_threads(threads_to_run(*o.threads));
   const std::u32string prime = utf8_decode(o.prime, "--prime");
   if (o.items && prime.size() >= static_cast<size_t>(o.max_length)) {
     // Every item would be the prime alone, cut off: nothing could be drawn.
@@ -172,7 +173,7 @@ void add_sample_command(CLI::App& app) {
   cmd->add_option("--prime", o->prime, "text to start from (each item starts with it)");
   cmd->add_option("--seed", o->sampling.seed, "sampling seed: same seed, same output (default 1)");
   cmd->add_option("--threads", o->threads,
-                  "threads for the model's products (default: the CPUs charnn may run on; at most the work cut, "
+                  "threads for the model's products (default: the CPUs charnn may use; at most those and the work cut, "
                   "4 to 16; same output)");
   cmd->add_option("--precision", o->precision,
                   "f32 or bf16: the model's products; bf16 reads half the bytes a character (AMX, AVX-512, AVX512-BF16 "

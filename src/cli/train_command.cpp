@@ -27,6 +27,7 @@
 #include "cli/commands.h"
 #include "cli/rank_coordination.h"
 #include "cli/stop_signals.h"
+#include "cli/threads_option.h"
 #include "cli/train_report.h"
 
 namespace charnn::cli {
@@ -331,7 +332,8 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--checkpoint-every", o->checkpoint_every, "also checkpoint every N steps (default: epoch ends only)");
   cmd->add_option("--keep", o->keep, "numbered checkpoints to keep besides best (default 3)");
   cmd->add_option("--threads", o->threads,
-                  "threads for matrix products (default: the CPUs charnn may run on; at most the work cut, 4 to 16)");
+                  "threads for matrix products (default: the CPUs charnn may use; at most those and the work cut, "
+                  "4 to 16)");
   cmd->add_option("--precision", o->precision,
                   "training products in f32 or bf16 (faster than f32 only on AMX); weights and checkpoints stay f32 "
                   "(default f32; with --resume: from here on)");
@@ -343,7 +345,7 @@ void add_train_command(CLI::App& app) {
     if (o->keep < 1) throw UsageError("--keep must be at least 1");
     if (o->threads) {
       if (*o->threads < 1) throw UsageError("--threads must be at least 1");
-      blas_set_threads(*o->threads);
+      blas_set_threads(threads_to_run(*o->threads));
     }
     const auto train = [&o](Collective& world) {
       if (o->resume.empty()) {

@@ -4,6 +4,8 @@
 // an idle pool costs nothing between training steps.
 #include "charnn/nn/thread_pool.h"
 
+#include "charnn/nn/cpu_quota.h"
+
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
@@ -128,11 +130,19 @@ std::unique_ptr<ThreadPool> pool;
 
 ThreadPool& the_pool() {
   std::lock_guard<std::mutex> lock(config_mutex);
-  if (!pool) pool = std::make_unique<ThreadPool>(usable_threads(hardware_threads()));
+  if (!pool) pool = std::make_unique<ThreadPool>(usable_threads(cpus_available()));
   return *pool;
 }
 
 }  // namespace
+
+int cpus_available() {
+  static const int cpus = [] {
+    const std::optional<int> quota = cgroup_cpu_quota();
+    return quota ? std::clamp(*quota, 1, hardware_threads()) : hardware_threads();
+  }();
+  return cpus;
+}
 
 std::optional<int> work_blocks_setting(const char* value) {
   if (value == nullptr) return std::nullopt;

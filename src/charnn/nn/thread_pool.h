@@ -38,6 +38,12 @@ int work_blocks();
 // to 64, else nothing (and work_blocks() ignores it; the CLI says so).
 std::optional<int> work_blocks_setting(const char* value);
 
+// The CPUs this process may use: its affinity (a taskset, a container's
+// cpuset, an MPI binding) capped by its cgroup's CPU quota (cpu_quota.h), at
+// least 1. The pool runs this many threads unless told otherwise (at most
+// work_blocks()): more threads than CPUs wait on each other at every hand-off.
+int cpus_available();
+
 // Runs task(k) for every k in [0, tasks); thread i takes k = i, i + threads,
 // ... (the calling thread is thread 0). Tasks must not depend on one another.
 // A call made while the pool is busy (from a task, or from a second thread)
@@ -50,8 +56,8 @@ void parallel_for(int tasks, F&& task) {
 }
 
 // Threads the pool uses, the caller included: clamped to [1, work_blocks()].
-// The default is the number of CPUs the process may run on, at most
-// work_blocks(). Not to be called while a parallel_run is in flight.
+// The default is cpus_available(), at most work_blocks(). Not to be called
+// while a parallel_run is in flight.
 void parallel_set_threads(int threads);
 int parallel_threads();
 
