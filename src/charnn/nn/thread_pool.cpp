@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <bit>
 #include <cstdint>
 #include <cstdlib>
 #include <memory>
@@ -38,15 +39,22 @@ constexpr int kSpinsBeforeSleep = 2000;
 // caller already holds them).
 thread_local bool running_a_task = false;
 
-// Runs tasks [0, tasks) in steps of `step` from `first` on this thread,
-// flagged as a task.
-void run_tasks(const TaskRef& task, int first, int tasks, int step) {
-  struct Flag {
-    bool before = running_a_task;
-    Flag() { running_a_task = true; }
-    ~Flag() { running_a_task = before; }
-  } flag;
-  for (int k = first; k < tasks; k += step) task(k);
+// Marks this thread as running tasks of the pool while it lives.
+class RunningTasks {
+ public:
+  RunningTasks() : before_(running_a_task) { running_a_task = true; }
+  ~RunningTasks() { running_a_task = before_; }
+  RunningTasks(const RunningTasks&) = delete;
+  RunningTasks& operator=(const RunningTasks&) = delete;
+
+ private:
+  bool before_;
+};
+
+// Runs tasks [0, tasks) one after another on this thread.
+void run_inline(const TaskRef& task, int tasks) {
+  RunningTasks flag;
+  for (int k = 0; k < tasks; ++k) task(k);
 }
 
 template <class T, class Done>
@@ -60,9 +68,23 @@ void wait_until(const std::atomic<T>& value, Done done) {
   }
 }
 
+// Tasks are claimed from a mask of those not yet taken. Thread i (the caller
+// is 0) first takes all of its own, k = i, i + threads, ..., so a thread
+// keeps the same blocks, and their data in its cache, from call to call;
+// then it takes any left, so a thread the OS has not woken (another process
+// on the same cores) holds up nobody: the others do its share. The caller returns when every task is done, without waiting
+// for a late thread to wake. Tasks are independent, so who runs which
+// changes no result.
 class ThreadPool {
  public:
+  static constexpr int kClaimable = 64;  // tasks in one claim mask; more run in rounds
+
   explicit ThreadPool(int threads) : threads_(threads) {
+    for (int i = 0; i < threads; ++i) {
+      uint64_t own = 0;
+      for (int k = i; k < kClaimable; k += threads) own |= uint64_t{1} << k;
+      own_.push_back(own);
+    }
     for (int i = 1; i < threads; ++i) workers_.emplace_back([this, i] { work(i); });
   }
   ~ThreadPool() {
@@ -79,38 +101,70 @@ class ThreadPool {
   void run(int tasks, TaskRef task) {
     std::unique_lock<std::mutex> busy(busy_, std::try_to_lock);
     if (!busy.owns_lock() || threads_ == 1 || tasks <= 1) {
-      run_tasks(task, 0, tasks, 1);
+      run_inline(task, tasks);
       return;
     }
-    task_ = &task;
-    tasks_ = tasks;
-    pending_.store(threads_ - 1, std::memory_order_relaxed);
-    generation_.fetch_add(1, std::memory_order_release);
-    generation_.notify_all();
-    run_tasks(task, 0, tasks, threads_);
-    wait_until(pending_, [](int p) { return p == 0; });
+    for (int base = 0; base < tasks; base += kClaimable) {
+      auto offset = [&](int k) { task(base + k); };
+      run_round(std::min(kClaimable, tasks - base), TaskRef(offset));
+    }
   }
 
  private:
+  void run_round(int tasks, const TaskRef& task) {
+    task_.store(&task, std::memory_order_relaxed);
+    remaining_.store(tasks, std::memory_order_relaxed);
+    // Publishes task_ and remaining_ to whoever claims a task.
+    unclaimed_.store(tasks == kClaimable ? ~uint64_t{0} : (uint64_t{1} << tasks) - 1, std::memory_order_release);
+    generation_.fetch_add(1, std::memory_order_release);
+    generation_.notify_all();
+    work_through(0);
+    wait_until(remaining_, [](int r) { return r == 0; });
+  }
+
+  // Claims this thread's own tasks, all at once (a thread that is running
+  // keeps its blocks), runs them, then claims and runs any left one at a
+  // time: the tasks of a thread that has not woken yet.
+  void work_through(int id) {
+    RunningTasks flag;
+    const uint64_t own = own_[static_cast<size_t>(id)];
+    run_claimed(unclaimed_.fetch_and(~own, std::memory_order_acq_rel) & own);
+    for (uint64_t left = unclaimed_.load(std::memory_order_acquire); left != 0;
+         left = unclaimed_.load(std::memory_order_acquire)) {
+      const uint64_t lowest = left & (~left + 1);
+      run_claimed(unclaimed_.fetch_and(~lowest, std::memory_order_acq_rel) & lowest);
+    }
+  }
+
+  // Runs the tasks of `claimed`, bits this thread took from unclaimed_: the
+  // claim synchronises with run_round's publication of task_, and the round
+  // cannot end (nor task_ change) before these are done.
+  void run_claimed(uint64_t claimed) {
+    for (; claimed != 0; claimed &= claimed - 1) {
+      (*task_.load(std::memory_order_relaxed))(std::countr_zero(claimed));
+      if (remaining_.fetch_sub(1, std::memory_order_acq_rel) == 1) remaining_.notify_one();
+    }
+  }
+
   void work(int id) {
     uint32_t seen = 0;
     for (;;) {
       wait_until(generation_, [seen](uint32_t g) { return g != seen; });
       seen = generation_.load(std::memory_order_acquire);
       if (stop_.load(std::memory_order_relaxed)) return;
-      run_tasks(*task_, id, tasks_, threads_);
-      if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) pending_.notify_one();
+      work_through(id);
     }
   }
 
   const int threads_;
+  std::vector<uint64_t> own_;  // per thread, the tasks it takes first
   std::vector<std::thread> workers_;
   std::mutex busy_;
   std::atomic<uint32_t> generation_{0};
-  std::atomic<int> pending_{0};
+  std::atomic<uint64_t> unclaimed_{0};
+  std::atomic<int> remaining_{0};
   std::atomic<bool> stop_{false};
-  const TaskRef* task_ = nullptr;
-  int tasks_ = 0;
+  std::atomic<const TaskRef*> task_{nullptr};
 };
 
 // The CPUs this process may run on: a taskset, a container's cpuset or an MPI
@@ -163,7 +217,7 @@ int work_blocks() {
 
 void parallel_run(int tasks, TaskRef task) {
   if (running_a_task) {
-    run_tasks(task, 0, tasks, 1);
+    run_inline(task, tasks);
     return;
   }
   the_pool().run(tasks, task);

@@ -45,7 +45,8 @@ std::optional<int> work_blocks_setting(const char* value);
 int cpus_available();
 
 // Runs task(k) for every k in [0, tasks); thread i takes k = i, i + threads,
-// ... (the calling thread is thread 0). Tasks must not depend on one another.
+// ... (the calling thread is thread 0), and the tasks of a thread that has not
+// woken yet go to whoever is free. Tasks must not depend on one another.
 // A call made while the pool is busy (from a task, or from a second thread)
 // runs its tasks inline, one after another.
 void parallel_run(int tasks, TaskRef task);
