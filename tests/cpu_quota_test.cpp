@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "charnn/nn/cpu_quota.h"
+#include "test_support.h"
 
 namespace charnn {
 namespace {
@@ -31,19 +32,16 @@ TEST(CpuQuota, CfsQuotaIsWholeCpusRoundedUp) {
   EXPECT_EQ(cpus_of_cfs_quota("100000", ""), std::nullopt);
 }
 
+// Each test's tree lives in a fresh directory of its own (ctest runs copies
+// of these tests side by side).
 class CpuQuotaTree : public ::testing::Test {
  protected:
-  void SetUp() override {
-    root_ = fs::temp_directory_path() /
-            ("charnn_cpu_quota_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    fs::remove_all(root_);
-  }
-  void TearDown() override { fs::remove_all(root_); }
   void write(const fs::path& relative, const std::string& text) const {
     fs::create_directories((root_ / relative).parent_path());
     std::ofstream(root_ / relative) << text;
   }
-  fs::path root_;
+  testing::TempDir dir_;
+  const fs::path root_{dir_.path()};
 };
 
 TEST_F(CpuQuotaTree, TheTightestQuotaOnTheV2PathWins) {

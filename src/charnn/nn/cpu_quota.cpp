@@ -24,7 +24,7 @@ std::optional<long long> whole_number(std::string_view text) {
 
 std::optional<int> cpus_of(long long quota, long long period) {
   if (quota <= 0 || period <= 0) return std::nullopt;
-  return static_cast<int>(std::min<long long>((quota + period - 1) / period, 1 << 20));
+  return static_cast<int>(std::min<long long>(quota / period + (quota % period != 0 ? 1 : 0), 1 << 20));
 }
 
 std::string read_text(const fs::path& file) {

@@ -11,6 +11,7 @@
 #include <bit>
 #include <cstdint>
 #include <cstdlib>
+#include <exception>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -51,10 +52,20 @@ class RunningTasks {
   bool before_;
 };
 
-// Runs tasks [0, tasks) one after another on this thread.
+// Runs tasks [0, tasks) one after another on this thread; as on the pool, a
+// throwing task does not stop the others, and the first exception is
+// rethrown at the end.
 void run_inline(const TaskRef& task, int tasks) {
   RunningTasks flag;
-  for (int k = 0; k < tasks; ++k) task(k);
+  std::exception_ptr error;
+  for (int k = 0; k < tasks; ++k) {
+    try {
+      task(k);
+    } catch (...) {
+      if (!error) error = std::current_exception();
+    }
+  }
+  if (error) std::rethrow_exception(error);
 }
 
 template <class T, class Done>
@@ -72,9 +83,12 @@ void wait_until(const std::atomic<T>& value, Done done) {
 // is 0) first takes all of its own, k = i, i + threads, ..., so a thread
 // keeps the same blocks, and their data in its cache, from call to call;
 // then it takes any left, so a thread the OS has not woken (another process
-// on the same cores) holds up nobody: the others do its share. The caller returns when every task is done, without waiting
-// for a late thread to wake. Tasks are independent, so who runs which
-// changes no result.
+// on the same cores) holds up nobody: the others do its share. The caller
+// returns when every task is done, without waiting for a late thread to
+// wake. Tasks are independent, so who runs which changes no result. A task
+// that throws still counts as done; the caller rethrows the first exception
+// once the round is over, so no thread is left running a task of a call that
+// has returned.
 class ThreadPool {
  public:
   static constexpr int kClaimable = 64;  // tasks in one claim mask; more run in rounds
@@ -120,6 +134,12 @@ class ThreadPool {
     generation_.notify_all();
     work_through(0);
     wait_until(remaining_, [](int r) { return r == 0; });
+    std::exception_ptr error;
+    {
+      std::lock_guard<std::mutex> lock(error_mutex_);
+      std::swap(error, error_);
+    }
+    if (error) std::rethrow_exception(error);
   }
 
   // Claims this thread's own tasks, all at once (a thread that is running
@@ -141,7 +161,12 @@ class ThreadPool {
   // cannot end (nor task_ change) before these are done.
   void run_claimed(uint64_t claimed) {
     for (; claimed != 0; claimed &= claimed - 1) {
-      (*task_.load(std::memory_order_relaxed))(std::countr_zero(claimed));
+      try {
+        (*task_.load(std::memory_order_relaxed))(std::countr_zero(claimed));
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(error_mutex_);
+        if (!error_) error_ = std::current_exception();
+      }
       if (remaining_.fetch_sub(1, std::memory_order_acq_rel) == 1) remaining_.notify_one();
     }
   }
@@ -165,6 +190,8 @@ class ThreadPool {
   std::atomic<int> remaining_{0};
   std::atomic<bool> stop_{false};
   std::atomic<const TaskRef*> task_{nullptr};
+  std::mutex error_mutex_;
+  std::exception_ptr error_;  // the first a task of this round threw
 };
 
 // The CPUs this process may run on: a taskset, a container's cpuset or an MPI

@@ -44,9 +44,11 @@ std::optional<int> work_blocks_setting(const char* value);
 // work_blocks()): more threads than CPUs wait on each other at every hand-off.
 int cpus_available();
 
-// Runs task(k) for every k in [0, tasks); thread i takes k = i, i + threads,
-// ... (the calling thread is thread 0), and the tasks of a thread that has not
-// woken yet go to whoever is free. Tasks must not depend on one another.
+// Runs task(k) for every k in [0, tasks), in rounds of 64; thread i takes
+// k = i, i + threads, ... of a round (the calling thread is thread 0), and
+// the tasks of a thread that has not woken yet go to whoever is free. Tasks
+// must not depend on one another. If a task throws, the others of its round
+// still run, and the first exception is rethrown to the caller.
 // A call made while the pool is busy (from a task, or from a second thread)
 // runs its tasks inline, one after another.
 void parallel_run(int tasks, TaskRef task);
