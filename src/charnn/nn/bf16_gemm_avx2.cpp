@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "charnn/nn/avx2_sum_rows.h"
+#include "charnn/nn/bf16_widen.h"
 
 namespace charnn::bf16_kernels {
 
@@ -41,18 +42,6 @@ CHARNN_AVX2_INLINE __m256 odd_values(const BFloat16* pairs, __m256i high_half) {
       _mm256_and_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(pairs)), high_half));
 }
 
-// Rows [0, M) of A, values [0, width) of each, widened into `wide` (rows of
-// `width`): a bf16 is the top half of its f32.
-CHARNN_AVX2 void widen_rows(float* wide, const BFloat16* a, size_t lda, int M, size_t width) {
-  for (int m = 0; m < M; ++m) {
-    const BFloat16* row = a + m * lda;
-    float* out = wide + m * width;
-    for (size_t k = 0; k < width; ++k) {
-      const uint32_t bits = static_cast<uint32_t>(row[k]) << 16;
-      std::memcpy(out + k, &bits, sizeof bits);
-    }
-  }
-}
 
 // One value of an A pair (ODD: the second), widened and broadcast to 8 lanes.
 template <bool ODD>

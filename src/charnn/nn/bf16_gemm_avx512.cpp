@@ -21,6 +21,8 @@
 #include <cstring>
 #include <vector>
 
+#include "charnn/nn/bf16_widen.h"
+
 #define CHARNN_AVX512 __attribute__((target("avx512f")))
 #define CHARNN_AVX512_INLINE __attribute__((target("avx512f"), always_inline)) inline
 
@@ -58,18 +60,6 @@ CHARNN_AVX512_INLINE __m512 odd_values(const BFloat16* pairs, __m512i high_half)
   return _mm512_castsi512_ps(_mm512_and_si512(_mm512_loadu_si512(pairs), high_half));
 }
 
-// Rows [0, M) of A, values [0, width) of each, widened into `wide` (rows of
-// `width`).
-CHARNN_AVX512 void widen_rows(float* wide, const BFloat16* a, size_t lda, int M, size_t width) {
-  for (int m = 0; m < M; ++m) {
-    const BFloat16* row = a + m * lda;
-    float* out = wide + m * width;
-    for (size_t k = 0; k < width; ++k) {
-      const uint32_t bits = static_cast<uint32_t>(row[k]) << 16;
-      std::memcpy(out + k, &bits, sizeof bits);
-    }
-  }
-}
 
 // MR rows of C by NP panels, `width` columns real (at most NP * 16), over all
 // K: each pair adds its even-k product, then its odd-k one. `a` is A widened,
